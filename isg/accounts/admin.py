@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class IsgUserAdmin(UserAdmin):
+    list_display = ["username", "first_name", "last_name", "role", "agency", "is_active"]
+    list_filter = ["role", "agency", "is_active"]
+    fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]

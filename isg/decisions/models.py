@@ -1,0 +1,122 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from isg.engine import Step
+
+
+class DecisionQuerySet(models.QuerySet):
+    def visible_to(self, user) -> "DecisionQuerySet":
+        """Deny by default: a practitioner sees only the decisions they made."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        return self.filter(owner=user)
+
+    def drafts(self) -> "DecisionQuerySet":
+        return self.filter(status=Decision.Status.DRAFT)
+
+    def recorded(self) -> "DecisionQuerySet":
+        return self.exclude(status=Decision.Status.DRAFT)
+
+
+class Decision(models.Model):
+    """One walk through the flowchart about one piece of sharing, from first answer to outcome.
+
+    The path is the source of truth: state, current node and outcome are what the engine computes
+    from it, stored so that reports and exports can read them without the engine.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        RECORDED = "recorded", "Recorded"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting line-manager approval"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
+    agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, related_name="decisions")
+    case_reference = models.CharField(max_length=100)
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    flowchart = models.ForeignKey("flowchart.FlowchartVersion", on_delete=models.PROTECT, related_name="decisions")
+    flowchart_version = models.CharField(max_length=50)
+    path = models.JSONField(default=list)
+    state = models.JSONField(default=dict)
+    current_node = models.CharField(max_length=60)
+    return_to = models.CharField(max_length=60, blank=True)
+    record = models.JSONField(default=dict, help_text="Answers asked at the end: review owner and date, follow-up.")
+    outcome = models.CharField(max_length=60, blank=True)
+    requires_approval = models.BooleanField(default=False)
+    is_emergency = models.BooleanField(default=False)
+    revision = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DecisionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_reference} ({self.get_status_display()})"
+
+    @property
+    def steps(self) -> list[Step]:
+        return [Step(node=s["node"], answer=s["answer"], data=_step_data(s)) for s in self.path]
+
+    @property
+    def summary(self) -> str:
+        first = self.path[0] if self.path else {}
+        return first.get("fields", {}).get("summary", "")
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+
+def _step_data(stored: dict) -> dict:
+    return {k: v for k, v in stored.items() if k not in ("node", "answer")}
+
+
+class DecisionEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("decision history is append-only")
+
+    def delete(self):
+        raise TypeError("decision history is append-only")
+
+
+class DecisionEvent(models.Model):
+    """Append-only history of a decision: every answer given, changed, dropped or submitted."""
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Started"
+        ANSWERED = "answered", "Answered"
+        CHANGED = "changed", "Answer changed"
+        DROPPED = "dropped", "Answer no longer on the path"
+        URGENT = "urgent", "Urgent button pressed"
+        RECORD_UPDATED = "record_updated", "Record details updated"
+        SUBMITTED = "submitted", "Submitted"
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    node = models.CharField(max_length=60, blank=True)
+    answer = models.CharField(max_length=60, blank=True)
+    payload = models.JSONField(default=dict)
+    revision = models.PositiveIntegerField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = DecisionEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("decision history is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("decision history is append-only")

@@ -1,0 +1,221 @@
+"""Every write to a decision goes through here: atomic, optimistic about concurrency, and logged."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from isg.engine import (
+    URGENT_ANSWER,
+    URGENT_NODE,
+    Flowchart,
+    InvalidStep,
+    Position,
+    Step,
+    advance,
+    change_answer,
+    is_complete,
+    outcome_of,
+    replay,
+)
+from isg.flowchart.services import flowchart_for, register_current
+
+from .models import Decision, DecisionEvent
+
+
+class StaleDecision(Exception):
+    """The decision changed (another tab, a double submit) since the page was shown."""
+
+
+class DecisionNotEditable(Exception):
+    """The decision has been recorded; it can no longer change."""
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something the record still needs before it can be submitted."""
+
+    index: int | None  # the step to go back to; None for the record details on the check page
+    node: str
+    field: str
+    message: str
+
+
+class IncompleteDecision(Exception):
+    def __init__(self, gaps: list[Gap]) -> None:
+        super().__init__(f"{len(gaps)} gaps")
+        self.gaps = gaps
+
+
+def stored_step(*, node: str, answer: str, rationale: str = "", fields: dict[str, Any] | None = None) -> Step:
+    """A step as the decision stores it: the answer with its rationale, fields and time."""
+    return Step(
+        node=node,
+        answer=answer,
+        data={"rationale": rationale, "fields": dict(fields or {}), "answered_at": timezone.now().isoformat()},
+    )
+
+
+def decision_start(*, owner, case_reference: str, step: Step, urgent: bool = False) -> Decision:
+    """Create a draft decision from the answer to `start` (and the urgent button, if pressed)."""
+    flowchart = register_current()
+    steps = [step]
+    if urgent:
+        steps.append(stored_step(node=URGENT_NODE, answer=URGENT_ANSWER))
+    position = replay(flowchart, steps)
+    decision = Decision(
+        owner=owner,
+        agency=owner.agency,
+        case_reference=case_reference,
+        flowchart_id=flowchart.sha256,
+        flowchart_version=flowchart.version,
+    )
+    _apply_position(decision, position)
+    with transaction.atomic():
+        decision.save()
+        DecisionEvent.objects.bulk_create(
+            [_event(decision, owner, DecisionEvent.Kind.STARTED, s) for s in position.steps]
+        )
+    return decision
+
+
+def decision_answer(*, decision: Decision, actor, index: int, step: Step, revision: int) -> Position:
+    """Answer the current question (index == len(path)) or change an earlier one (index < len(path)).
+
+    Later answers are kept where their question is still on the path; the rest are dropped from the
+    decision and kept in its history. Raises InvalidStep, StaleDecision or DecisionNotEditable.
+    """
+    flowchart = flowchart_for(decision.flowchart_id)
+    steps = decision.steps
+    if index == len(steps):
+        position = advance(flowchart, replay(flowchart, steps), step, index=index)
+        events = [_event(decision, actor, DecisionEvent.Kind.ANSWERED, step)]
+    elif 0 <= index < len(steps):
+        rewalk = change_answer(flowchart, steps, index, step)
+        position = rewalk.position
+        events = [_event(decision, actor, DecisionEvent.Kind.CHANGED, step, previous=steps[index].as_dict())]
+        events += [_event(decision, actor, DecisionEvent.Kind.DROPPED, s) for s in rewalk.dropped]
+    else:
+        raise InvalidStep(step=step, at=decision.current_node, allowed=(), reason="that step is not on the path")
+    _save(decision, position, revision, events)
+    return position
+
+
+def decision_press_urgent(*, decision: Decision, actor, revision: int) -> Position:
+    """Someone is in danger now: mark the decision an emergency and jump to what to share."""
+    step = stored_step(node=URGENT_NODE, answer=URGENT_ANSWER)
+    flowchart = flowchart_for(decision.flowchart_id)
+    position = advance(flowchart, replay(flowchart, decision.steps), step)
+    _save(decision, position, revision, [_event(decision, actor, DecisionEvent.Kind.URGENT, step)])
+    return position
+
+
+def decision_save_record(*, decision: Decision, actor, record: dict[str, Any], revision: int) -> None:
+    """Store the details asked at the end of the walk (review owner and date, follow-up)."""
+    with transaction.atomic():
+        _update(decision, revision, record=record)
+        decision.record = record
+        _event(decision, actor, DecisionEvent.Kind.RECORD_UPDATED, None, record=record).save()
+
+
+def decision_gaps(decision: Decision, flowchart: Flowchart | None = None) -> list[Gap]:
+    """What the record still lacks: unanswered questions, rationales, required details."""
+    flowchart = flowchart or flowchart_for(decision.flowchart_id)
+    gaps = []
+    for index, stored in enumerate(decision.path):
+        if stored["node"] == URGENT_NODE:
+            continue
+        node = flowchart.node(stored["node"])
+        answer = node.answer(stored["answer"])
+        if answer and answer.requires_rationale and not stored.get("rationale"):
+            gaps.append(Gap(index, node.id, "rationale", f"Give your reasons for “{answer.label}”: {node.question}"))
+        values = stored.get("fields", {})
+        for field in node.fields:
+            if field.is_required(answer=stored["answer"], state=decision.state) and not values.get(field.id):
+                gaps.append(Gap(index, node.id, field.id, f"Enter {field.label.lower().rstrip('?')}: {node.question}"))
+    terminal = flowchart.terminal
+    if decision.current_node != terminal.id:
+        question = flowchart.node(decision.current_node).question
+        gaps.append(Gap(len(decision.path), decision.current_node, "answer", f"Answer the question: {question}"))
+        return gaps
+    for field in terminal.fields:
+        if field.is_required(answer=None, state=decision.state) and not decision.record.get(field.id):
+            gaps.append(Gap(None, terminal.id, field.id, f"Enter the {field.label.lower()}"))
+    return gaps
+
+
+def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
+    """Record the decision with its computed outcome. Raises IncompleteDecision listing every gap."""
+    flowchart = flowchart_for(decision.flowchart_id)
+    gaps = decision_gaps(decision, flowchart)
+    if gaps:
+        raise IncompleteDecision(gaps)
+    outcome = flowchart.outcome_for(decision.state)
+    status = Decision.Status.AWAITING_APPROVAL if outcome.requires_approval else Decision.Status.RECORDED
+    now = timezone.now()
+    with transaction.atomic():
+        _update(
+            decision, revision, status=status, outcome=outcome.id,
+            requires_approval=outcome.requires_approval, submitted_at=now,
+        )
+        decision.status, decision.outcome, decision.submitted_at = status, outcome.id, now
+        decision.requires_approval = outcome.requires_approval
+        _event(decision, actor, DecisionEvent.Kind.SUBMITTED, None, outcome=outcome.id, state=decision.state).save()
+    return decision
+
+
+def walk_position(decision: Decision) -> Position:
+    return replay(flowchart_for(decision.flowchart_id), decision.steps)
+
+
+# -- internals ----------------------------------------------------------------------------------
+
+
+def _apply_position(decision: Decision, position: Position) -> None:
+    decision.path = [step.as_dict() for step in position.steps]
+    decision.state = dict(position.state)
+    decision.current_node = position.at
+    decision.return_to = position.return_to or ""
+    decision.is_emergency = bool(position.state.get("emergency"))
+    flowchart = flowchart_for(decision.flowchart_id)
+    outcome = outcome_of(flowchart, position) if is_complete(flowchart, position) else None
+    decision.outcome = outcome.id if outcome else ""
+    decision.requires_approval = bool(outcome and outcome.requires_approval)
+
+
+def _save(decision: Decision, position: Position, revision: int, events: list[DecisionEvent]) -> None:
+    _apply_position(decision, position)
+    with transaction.atomic():
+        _update(
+            decision, revision, path=decision.path, state=decision.state, current_node=decision.current_node,
+            return_to=decision.return_to, is_emergency=decision.is_emergency, outcome=decision.outcome,
+            requires_approval=decision.requires_approval,
+        )
+        for event in events:
+            event.revision = decision.revision
+        DecisionEvent.objects.bulk_create(events)
+
+
+def _update(decision: Decision, revision: int, **changes: Any) -> None:
+    """A conditional UPDATE: it only lands on the revision the user saw, and only on a draft."""
+    if decision.status != Decision.Status.DRAFT:
+        raise DecisionNotEditable(decision.public_id)
+    updated = Decision.objects.filter(pk=decision.pk, revision=revision, status=Decision.Status.DRAFT).update(
+        revision=F("revision") + 1, updated_at=timezone.now(), **changes
+    )
+    if not updated:
+        raise StaleDecision(decision.public_id)
+    decision.revision = revision + 1
+
+
+def _event(decision: Decision, actor, kind: str, step: Step | None, **payload: Any) -> DecisionEvent:
+    if step is not None:
+        payload = {**dict(step.data), **payload}
+    return DecisionEvent(
+        decision=decision, actor=actor, kind=kind, node=step.node if step else "",
+        answer=step.answer if step else "", payload=payload, revision=decision.revision,
+    )

@@ -1,0 +1,264 @@
+"""The practitioner's walk: start, one question per page, check answers, outcome."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from isg.engine import START, URGENT_NODE, InvalidStep, replay
+from isg.flowchart.services import current_flowchart, flowchart_for
+from isg.lib.htmx import see_other, wants_fragment
+
+from . import services
+from .display import answer_rows, current_url, record_rows, step_url
+from .forms import QuestionForm, RecordForm, StartForm
+from .models import Decision
+
+QUESTION_STEP = "question-step"
+STALE_MESSAGE = "This decision changed in another window or tab, so your last answer was not saved. Check this page and answer again."
+
+
+def _visible_decision(request: HttpRequest, public_id: UUID) -> Decision:
+    """The decision if this user may see it; 404 otherwise, so ids reveal nothing."""
+    return get_object_or_404(Decision.objects.visible_to(request.user), public_id=public_id)
+
+
+def _require_decision_maker(request: HttpRequest) -> None:
+    if not request.user.can_make_decisions:
+        raise PermissionDenied("Only practitioners and line managers record information-sharing decisions.")
+
+
+def _question_template(request: HttpRequest) -> str:
+    return "decisions/question.html#question-step" if wants_fragment(request) else "decisions/question.html"
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("decisions:mine" if request.user.can_make_decisions else "casestudies:library")
+
+
+@require_GET
+def my_decisions(request: HttpRequest) -> HttpResponse:
+    _require_decision_maker(request)
+    decisions = Decision.objects.visible_to(request.user)
+    recorded = list(decisions.recorded())
+    for decision in recorded:
+        found = flowchart_for(decision.flowchart_id).outcome(decision.outcome)
+        decision.outcome_title = found.title if found else decision.outcome
+    return render(request, "decisions/mine.html", {
+        "drafts": [(d, current_url(d, flowchart_for(d.flowchart_id))) for d in decisions.drafts()],
+        "recorded": recorded,
+    })
+
+
+@require_GET
+def urgent_guidance(request: HttpRequest) -> HttpResponse:
+    """Who to contact now, before any record exists."""
+    return render(request, "decisions/urgent.html", {"urgent": current_flowchart().urgent, "decision": None})
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def new_decision(request: HttpRequest) -> HttpResponse:
+    _require_decision_maker(request)
+    flowchart = current_flowchart()
+    node = flowchart.node(START)
+    urgent = request.GET.get("urgent") == "1"
+    initial = {"case_reference": request.GET.get("case_reference", "")[:100]}
+    form = StartForm(request.POST or None, node=node, state={}, initial=initial)
+    if form.is_valid():
+        step = services.stored_step(
+            node=START, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
+            fields=form.step_fields(),
+        )
+        decision = services.decision_start(
+            owner=request.user, case_reference=form.cleaned_data["case_reference"], step=step,
+            urgent=urgent,
+        )
+        target = reverse("decisions:urgent", args=[decision.public_id]) if urgent else current_url(decision, flowchart)
+        return see_other(request, target, swap_into=None if urgent else QUESTION_STEP)
+    return render(request, _question_template(request), {
+        "flowchart": flowchart, "node": node, "form": form, "decision": None, "index": 0,
+        "post_url": request.get_full_path(), "back_url": reverse("decisions:mine"), "rows": [],
+        "urgent_started": urgent,
+    })
+
+
+@require_GET
+def resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    return redirect(current_url(decision, flowchart_for(decision.flowchart_id)))
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def question(request: HttpRequest, public_id: UUID, index: int, node_id: str) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    if not _is_open_step(decision, flowchart, index, node_id):
+        if decision.is_draft:
+            messages.warning(request, "That question is not the next one in this decision. Here is where you are now.")
+        return see_other(request, current_url(decision, flowchart))
+    steps = decision.steps
+    before = replay(flowchart, steps[:index])
+    node = flowchart.node(node_id)
+    previous = steps[index] if index < len(steps) else None
+    initial = _initial(previous, decision.revision)
+    form = QuestionForm(request.POST or None, node=node, state=before.state, initial=initial)
+    if form.is_valid():
+        step = services.stored_step(
+            node=node_id, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
+            fields=form.step_fields(),
+        )
+        try:
+            services.decision_answer(
+                decision=decision, actor=request.user, index=index, step=step, revision=_revision(form, decision),
+            )
+        except services.StaleDecision:
+            messages.error(request, STALE_MESSAGE)
+            decision.refresh_from_db()
+        except InvalidStep as exc:
+            form.add_error("answer", f"That answer is not allowed here: {exc.reason}")
+            return render(request, _question_template(request), _question_context(request, decision, flowchart, node, form, index))
+        next_url = current_url(decision, flowchart)
+        return see_other(request, next_url, swap_into=QUESTION_STEP if next_url == _next_question_url(decision) else None)
+    return render(request, _question_template(request), _question_context(request, decision, flowchart, node, form, index))
+
+
+@require_POST
+def press_urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    if not decision.is_draft or decision.current_node == flowchart.terminal.id:
+        messages.warning(request, "This walk is finished, so the urgent button no longer applies. If someone is in danger now, act first, then start a new decision.")
+        return redirect("decisions:urgent-guidance")
+    try:
+        services.decision_press_urgent(decision=decision, actor=request.user, revision=_posted_revision(request, decision))
+    except services.StaleDecision:
+        messages.error(request, STALE_MESSAGE)
+        return redirect(current_url(decision, flowchart))
+    return see_other(request, reverse("decisions:urgent", args=[decision.public_id]))
+
+
+@require_GET
+def urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    return render(request, "decisions/urgent.html", {
+        "urgent": flowchart.urgent, "decision": decision, "continue_url": current_url(decision, flowchart),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    if not decision.is_draft:
+        return redirect("decisions:outcome", public_id=decision.public_id)
+    terminal = flowchart.terminal
+    complete = decision.current_node == terminal.id
+    form = RecordForm(request.POST or None, node=terminal, state=decision.state,
+                      initial={**decision.record, "revision": decision.revision})
+    gaps = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            revision = _revision(form, decision)
+            services.decision_save_record(decision=decision, actor=request.user, record=form.record_values(), revision=revision)
+            services.decision_submit(decision=decision, actor=request.user, revision=decision.revision)
+            return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
+        except services.StaleDecision:
+            messages.error(request, STALE_MESSAGE)
+            return redirect("decisions:check", public_id=decision.public_id)
+        except services.IncompleteDecision as exc:
+            gaps = exc.gaps
+    elif request.method == "GET":
+        gaps = [g for g in services.decision_gaps(decision, flowchart) if g.index is not None]
+    return render(request, "decisions/check.html", {
+        "decision": decision, "flowchart": flowchart, "rows": answer_rows(decision, flowchart), "form": form,
+        "complete": complete, "gaps": gaps, "gap_links": _gap_links(decision, gaps),
+        "continue_url": current_url(decision, flowchart), "outcome": flowchart.outcome_for(decision.state) if complete else None,
+        "terminal": terminal, "dropped_count": _dropped_count(decision),
+    })
+
+
+@require_GET
+def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    if decision.is_draft:
+        return redirect(current_url(decision, flowchart))
+    return render(request, "decisions/outcome.html", {
+        "decision": decision, "flowchart": flowchart, "outcome": flowchart.outcome(decision.outcome),
+        "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
+    })
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _is_open_step(decision: Decision, flowchart, index: int, node_id: str) -> bool:
+    """A draft's step page exists for each answered step and for the current question."""
+    if not decision.is_draft:
+        return False
+    if index < len(decision.path):
+        return decision.path[index]["node"] == node_id
+    return index == len(decision.path) and node_id == decision.current_node and node_id != flowchart.terminal.id
+
+
+def _next_question_url(decision: Decision) -> str:
+    return step_url(decision, len(decision.path), decision.current_node)
+
+
+def _initial(previous, revision: int) -> dict:
+    if previous is None:
+        return {"revision": revision}
+    return {"answer": previous.answer, "rationale": previous.data.get("rationale", ""),
+            **previous.data.get("fields", {}), "revision": revision}
+
+
+def _revision(form, decision: Decision) -> int:
+    revision = form.cleaned_data.get("revision")
+    return decision.revision if revision is None else revision
+
+
+def _posted_revision(request: HttpRequest, decision: Decision) -> int:
+    try:
+        return int(request.POST.get("revision", decision.revision))
+    except ValueError:
+        return -1
+
+
+def _question_context(request, decision, flowchart, node, form, index) -> dict:
+    earlier = [i for i in range(index) if decision.path[i]["node"] != URGENT_NODE] if decision else []
+    if request.GET.get("return") == "check":
+        back_url = reverse("decisions:check", args=[decision.public_id])
+    elif earlier:
+        back_url = step_url(decision, earlier[-1], decision.path[earlier[-1]]["node"])
+    else:
+        back_url = reverse("decisions:mine")
+    return {
+        "decision": decision, "flowchart": flowchart, "node": node, "form": form, "index": index,
+        "post_url": request.get_full_path(), "back_url": back_url,
+        "rows": answer_rows(decision, flowchart, upto=index, change=False),
+    }
+
+
+def _gap_links(decision: Decision, gaps) -> list[tuple[str, str]]:
+    links = []
+    for gap in gaps:
+        if gap.index is None:
+            links.append((gap.message, f"#id_{gap.field}"))
+        else:
+            links.append((gap.message, f"{step_url(decision, gap.index, gap.node)}?return=check"))
+    return links
+
+
+def _dropped_count(decision: Decision) -> int:
+    return decision.events.filter(kind="dropped").count()

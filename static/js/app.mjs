@@ -1,0 +1,18 @@
+// Starts GOV.UK Frontend's components, and starts them again on content that htmx swaps in,
+// moving focus to the error summary (it focuses itself) or the new heading, so that
+// screen-reader users hear that the page changed.
+import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
+
+initAll()
+
+document.addEventListener('htmx:load', (event) => {
+  const element = event.detail.elt
+  if (element === document.body) return
+  initAll({ scope: element })
+  if (element.querySelector('.govuk-error-summary')) return
+  const heading = element.querySelector('h1')
+  if (heading) {
+    heading.setAttribute('tabindex', '-1')
+    heading.focus()
+  }
+})
