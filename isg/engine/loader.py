@@ -406,7 +406,8 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
     if reader.problems:
         return
     edges = _edges(flowchart)
-    reachable = _closure(START, edges)
+    # Advice only ever returns to a node the walk already reached, so `@return` adds nothing forwards.
+    reachable = _closure(START, _edges(flowchart, returns=False))
     for node in nodes.values():
         if node.id not in reachable:
             reader.fail(node.line, f"node {node.id!r} cannot be reached from {START!r}")
@@ -422,10 +423,10 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
         _check_outcomes(reader, flowchart)
 
 
-def _edges(flowchart: Flowchart) -> dict[str, set[str]]:
+def _edges(flowchart: Flowchart, *, returns: bool = True) -> dict[str, set[str]]:
     """Answer edges, with `@return` read as an edge back to every node that can lead to advice."""
     edges = {node_id: set() for node_id in flowchart.nodes}
-    returners = {n.id for n in flowchart.nodes.values() if any(a.next == ADVICE for a in n.answers)}
+    returners = {n.id for n in flowchart.nodes.values() if any(a.next == ADVICE for a in n.answers)} if returns else set()
     for node in flowchart.nodes.values():
         for answer in node.answers:
             edges[node.id] |= returners if answer.next == RETURN else {answer.next}

@@ -1,0 +1,75 @@
+# ISG: `make run` to try it, `make test` to test it. Targets run in order; make them serially.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python 3.12 or newer on PATH (pyenv's shims included); override with PYTHON=...
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
+	&& { echo $$p; break; }; done)
+
+.PHONY: run test check-python system-deps app-deps test-deps demo-db vendor lint bench clean
+
+run: app-deps demo-db  ## Set up and run the app on SQLite at http://127.0.0.1:8000
+	@echo ""
+	@echo "ISG is starting at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)"
+	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+test: test-deps  ## Install everything the tests need and run the whole suite
+	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
+	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest
+
+check-python:
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "ISG needs Python 3.12 or newer (tried python3.12, python3.13, python3.14, python3)."; \
+	  echo "Install it (for example 'apt-get install python3.12 python3.12-venv' or 'pyenv install 3.12') and run make again."; \
+	  exit 1; fi
+
+$(VENV)/.created: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	touch $@
+
+$(VENV)/.app: $(VENV)/.created pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --group app -c requirements.lock
+	touch $@
+
+$(VENV)/.test: $(VENV)/.created pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --group test -c requirements.lock
+	touch $@ $(VENV)/.app
+
+app-deps: $(VENV)/.app
+
+test-deps: system-deps $(VENV)/.test
+
+system-deps:  ## Debian packages the browser tests need (as root, or with sudo)
+	@if ! dpkg -s $(APT_TEST_PACKAGES) >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_TEST_PACKAGES); \
+	fi
+
+demo-db: app-deps
+	ISG_DEBUG=1 $(PY) manage.py migrate --verbosity 0
+	ISG_DEBUG=1 $(PY) manage.py load_demo
+
+vendor:  ## Rebuild static/vendor and static/css/app.css from the npm packages (needs Node)
+	npm ci --no-audit --no-fund
+	rm -rf static/vendor && mkdir -p static/vendor/govuk-frontend/assets/images
+	cp node_modules/govuk-frontend/dist/govuk/assets/images/govuk-crest.svg static/vendor/govuk-frontend/assets/images/
+	sed -e 's#//\# sourceMappingURL=.*$$##' node_modules/govuk-frontend/dist/govuk/govuk-frontend.min.js > static/vendor/govuk-frontend/govuk-frontend.min.js
+	node_modules/.bin/sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps static/scss/app.scss static/css/app.css
+
+lint: test-deps
+	$(VENV)/bin/ruff check .
+
+bench: test-deps  ## Walk-step latency and query counts (see bench/README.md)
+	$(PY) bench/walk_step.py
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 test-results

@@ -1,0 +1,50 @@
+"""`manage.py load_demo`: demo agencies and one user per role, for trying ISG locally."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from isg.accounts.models import User
+from isg.agencies.models import Agency
+
+DEFAULT_PASSWORD = "isg-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Load demo agencies and users (password from DEMO_PASSWORD). Refused unless ISG_DEBUG is on."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG:
+            raise CommandError("Demo data is for local use only: it is never loaded with ISG_DEBUG off.")
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        with transaction.atomic():
+            call_command("loaddata", "demo_agencies", verbosity=0)
+            people = json.loads((settings.FIXTURE_DIRS[0] / "demo_users.json").read_text(encoding="utf-8"))
+            users = {p["username"]: self._user(p, password) for p in people}
+            for person in people:
+                manager = users.get(person.get("line_manager") or "")
+                User.objects.filter(pk=users[person["username"]].pk).update(line_manager=manager)
+        self.stdout.write("Demo users (password: %s):" % password)
+        for person in people:
+            self.stdout.write(f"  {person['username']:<14} {User.Role(person['role']).label}")
+
+    def _user(self, person: dict[str, Any], password: str) -> User:
+        agency = Agency.objects.get(slug=person["agency"]) if person.get("agency") else None
+        user, _ = User.objects.update_or_create(
+            username=person["username"],
+            defaults={
+                "first_name": person["first_name"], "last_name": person["last_name"], "role": person["role"],
+                "agency": agency, "is_staff": person.get("is_staff", False),
+                "is_superuser": person.get("is_superuser", False),
+            },
+        )
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        return user

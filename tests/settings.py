@@ -1,0 +1,16 @@
+import os
+
+os.environ.setdefault("ISG_SECRET_KEY", "test-only-secret-key-not-for-production")
+
+from isg.settings import *  # noqa: E402, F403
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# live_server serves static files through the finders, which know no hashed names.
+STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
+TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+AXES_ENABLED = True
+LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
