@@ -1,0 +1,171 @@
+"""The 25 case files load, credit the B&NES LSCB, and their worked walks reach the stated outcomes."""
+
+import io
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from isg.casestudies.content import CaseStudyError, load_library, replay_walks
+from isg.engine import load_flowchart
+
+ROOT = Path(__file__).resolve().parents[2]
+FLOWCHART = ROOT / "flowchart" / "information-sharing.yaml"
+CASES = ROOT / "casestudies"
+
+# casestudies.md: each walk's expected outcome and answers it must include ("a|b" means either).
+EXPECTED = {
+    "cs01": [("outcome_share_without_consent", ["consent_practicable:no", "harm_threshold:yes_serious"])],
+    "cs02": [("outcome_share_without_consent", ["manager_approval:approved", "consent_outcome:unable_right_now|best_interests:share"])],
+    "cs03": [("outcome_do_not_share", ["consent_outcome:refused", "harm_threshold:no_risk"])],
+    "cs04": [("outcome_do_not_share", ["start:want_to_request", "adult_capacity_doubt:no", "consent_outcome:refused", "harm_threshold:no_risk"])],
+    "cs05": [("outcome_share_without_consent", ["child_competence:not_competent", "parental_responsibility:yes_safe", "consent_outcome:refused", "harm_threshold:yes_serious"])],
+    "cs06": [("outcome_share_with_consent", ["consent_outcome:given"]), ("outcome_share_without_consent", ["harm_threshold:yes_serious"])],
+    "cs07": [("outcome_share_without_consent", ["manager_approval:approved", "consent_outcome:refused|best_interests:share", "harm_threshold:yes_serious|best_interests:share"])],
+    "cs08": [("outcome_share_without_consent", ["consent_practicable:no", "harm_threshold:yes_serious", "manager_approval:approved"])],
+    "cs09": [("outcome_share_limited", ["harm_threshold:lower_level_need", "public_interest_balance:share_limited"])],
+    "cs10": [("outcome_share_without_consent", ["consent_safe_to_ask:yes_unsafe|consent_outcome:pressured", "harm_threshold:yes_serious", "manager_approval:approved"])],
+    "cs11": [("outcome_share_without_consent", ["consent_outcome:refused", "manager_approval:approved"])],
+    "cs12": [("outcome_share_without_consent", ["harm_threshold:yes_serious"])],
+    "cs13": [("outcome_do_not_share", ["adult_capacity_doubt:no", "consent_outcome:refused", "harm_threshold:no_risk"])],
+    "cs14": [("outcome_share_with_consent", ["consent_outcome:given", "consent_scope:yes"])],
+    "cs15": [("outcome_share_with_consent", ["consent_outcome:given"]), ("outcome_share_with_consent", ["consent_scope:no", "consent_scope:yes"])],
+    "cs16": [("outcome_share_no_consent_needed|outcome_share_without_consent|outcome_share_limited", ["confidential:no|public_interest_balance:share_full|public_interest_balance:share_limited"]),
+             ("outcome_do_not_share", ["consent_outcome:refused", "harm_threshold:lower_level_need", "public_interest_balance:no"])],
+    "cs17": [("outcome_share_without_consent", ["statutory_duty:no_or_power_only", "harm_threshold:yes_serious"])],
+    "cs18": [("outcome_share_without_consent|outcome_share_limited", ["statutory_duty:no_or_power_only", "secure_method:in_person_meeting"])],
+    "cs19": [("outcome_share_without_consent", ["child_competence:not_competent", "consent_outcome:refused", "harm_threshold:yes_serious", "inform_person:will_inform"])],
+    "cs20": [("outcome_do_not_share", ["fraser_check:yes", "sexual_activity_flags:no_flags"]),
+             ("outcome_share_without_consent", ["sexual_activity_flags:yes_flags", "harm_threshold:yes_serious"])],
+    "cs21": [("outcome_share_without_consent", ["harm_threshold:yes_serious"])],
+    "gp1": [("outcome_share_with_consent", ["consent_outcome:given"])],
+    "gp2": [("outcome_share_with_consent", ["consent_outcome:given", "minimum_necessary:limited_subset"])],
+    "gp3": [("outcome_share_with_consent", ["consent_outcome:given"])],
+    "gp4": [],
+}
+
+
+@pytest.fixture(scope="module")
+def flowchart():
+    return load_flowchart(FLOWCHART)
+
+
+@pytest.fixture(scope="module")
+def library(flowchart):
+    return load_library(CASES, flowchart)
+
+
+def test_all_25_examples_load_with_their_ids(library):
+    assert [c.id for c in library.cases] == [f"cs{n:02}" for n in range(1, 22)] + ["gp1", "gp2", "gp3", "gp4"]
+    assert {c.kind for c in library.cases[:21]} == {"case_study"}
+    assert {c.kind for c in library.cases[21:]} == {"good_practice"}
+
+
+def test_every_example_is_credited_to_the_bnes_lscb(library):
+    for case in library.cases:
+        assert "B&NES LSCB" in case.credit and "March 2017" in case.credit, case.id
+
+
+def test_titles_are_the_document_headings(library):
+    seed = (ROOT.parent / "shared" / "seeds").glob("*.txt")
+    text = next(seed, None)
+    if text is None:  # the seed sits beside the repository in development and CI
+        pytest.fail("the source document is missing from ../shared/seeds")
+    source = text.read_text(encoding="utf-8")
+    for case in library.cases:
+        assert case.title in source, case.id
+
+
+def test_24_examples_have_walks_and_gp4_has_none(library):
+    assert [c.id for c in library.cases if not c.walks] == ["gp4"]
+
+
+@pytest.mark.parametrize("case_id", list(EXPECTED))
+def test_walks_reach_the_expected_outcome_and_include_the_listed_answers(library, flowchart, case_id):
+    case = library.case(case_id)
+    assert len(case.walks) == len(EXPECTED[case_id])
+    results = {r.walk.id: r for r in replay_walks(library, flowchart) if r.case.id == case_id}
+    for walk, (outcomes, must_include) in zip(case.walks, EXPECTED[case_id], strict=True):
+        result = results[walk.id]
+        assert result.matches, result.problem
+        assert walk.expected_outcome in outcomes.split("|")
+        answered = [f"{s.node}:{s.answer}" for s in walk.steps]
+        for requirement in must_include:
+            assert any(option in answered for option in requirement.split("|")), (walk.id, requirement)
+        assert all(step.commentary for step in walk.steps)
+
+
+def test_replay_reports_zero_mismatches():
+    out = io.StringIO()
+    call_command("flowchart", "replay", stdout=out)
+    assert "28 walks, 28 OK, 0 mismatches" in out.getvalue()
+
+
+def test_replay_json_lists_every_walk_and_the_uncovered_answers():
+    import json
+
+    out = io.StringIO()
+    call_command("flowchart", "replay", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert len(report["walks"]) == 28
+    assert {"case", "walk", "expected_outcome", "outcome", "path"} <= set(report["walks"][0])
+    assert "mca_support" in report["uncovered"]
+
+
+def test_replay_catches_a_changed_flowchart(tmp_path):
+    changed = tmp_path / "information-sharing.yaml"
+    text = FLOWCHART.read_text(encoding="utf-8")
+    marker = "- id: no_flags"
+    start = text.index(marker)
+    next_line = text.index("next: consent_outcome", start)
+    changed.write_text(text[:next_line] + "next: harm_threshold" + text[next_line + len("next: consent_outcome"):])
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("flowchart", "replay", "--flowchart", str(changed), stdout=out, stderr=err)
+    assert exited.value.code == 1
+    assert "cs20/first_visit" in out.getvalue() and "MISMATCH" in out.getvalue()
+
+
+def _broken_copy(tmp_path, case_id, old, new):
+    target = tmp_path / "casestudies"
+    shutil.copytree(CASES, target)
+    path = target / f"{case_id}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    line = text[: text.index(old)].count("\n") + 1
+    return target, path, line
+
+
+def test_a_case_file_with_an_unknown_answer_is_refused_with_file_and_line(tmp_path, flowchart):
+    directory, path, line = _broken_copy(tmp_path, "cs13", "answer: refused", "answer: declined")
+    with pytest.raises(CaseStudyError) as caught:
+        load_library(directory, flowchart)
+    assert any(
+        p.path == str(path) and "unknown answer 'declined' for node 'consent_outcome'" in p.reason for p in caught.value.problems
+    )
+
+
+def test_a_case_file_missing_a_field_is_refused(tmp_path, flowchart):
+    directory, path, _ = _broken_copy(tmp_path, "cs03", "summary:", "synopsis:")
+    with pytest.raises(CaseStudyError) as caught:
+        load_library(directory, flowchart)
+    reasons = [p.reason for p in caught.value.problems if p.path == str(path)]
+    assert "a case file is missing `summary`" in reasons
+    assert any("unknown key 'synopsis'" in r for r in reasons)
+
+
+@pytest.mark.django_db
+def test_a_walk_that_misses_its_outcome_fails_check_and_replay(tmp_path, settings, flowchart):
+    directory, path, _ = _broken_copy(tmp_path, "cs13", "expected_outcome: outcome_do_not_share", "expected_outcome: outcome_share_with_consent")
+    settings.ISG_CASESTUDIES_DIR = directory
+    out = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("flowchart", "replay", stdout=out)
+    assert "cs13/main" in out.getvalue() and "MISMATCH" in out.getvalue()
+    from django.core.management.base import SystemCheckError
+
+    with pytest.raises(SystemCheckError) as caught:
+        call_command("check")
+    assert f"{path}:" in str(caught.value) and "not the expected 'outcome_share_with_consent'" in str(caught.value)
