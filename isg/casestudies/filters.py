@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from isg.engine import Flowchart, Node
 
-from .content import CaseStudy
+from .content import CaseStudy, Vocabulary
 
 # Punctuation at the ends of a search word is dropped, so "car," still finds "car".
 _EDGE_PUNCTUATION = re.compile(r"^\W+|\W+$")
@@ -82,3 +82,20 @@ def outcome_choices(cases: Iterable[CaseStudy], flowchart: Flowchart) -> list[tu
     """(id, title) of each flowchart outcome some case illustrates, in the flowchart's order."""
     used = set().union(*(case_outcomes(case) for case in cases))
     return [(outcome.id, outcome.title) for outcome in flowchart.outcomes if outcome.id in used]
+
+
+@dataclass(frozen=True)
+class Card:
+    """A case as the library lists it: labels for its subjects and its stated outcome."""
+
+    case: CaseStudy
+    subjects: tuple[str, ...]
+    outcome: str  # the stated outcome's title; "" for gp4, which states none
+
+
+def cards(cases: Iterable[CaseStudy], vocabulary: Vocabulary, flowchart: Flowchart) -> list[Card]:
+    titles = {outcome.id: outcome.title for outcome in flowchart.outcomes}
+    return [
+        Card(case, tuple(vocabulary.subjects.get(s, s) for s in case.subjects), titles.get(case.stated_outcome, ""))
+        for case in cases
+    ]

@@ -18,8 +18,8 @@ from isg.flowchart.services import current_flowchart
 from isg.lib.htmx import see_other, wants_fragment
 
 from . import training
-from .content import CaseStudy, Walk
-from .filters import filter_cases
+from .content import CaseStudy, Vocabulary, Walk
+from .filters import cards, filter_cases
 from .forms import WRONG_QUESTION, LibraryFilterForm, TrainingForm
 from .services import current_library
 
@@ -52,8 +52,8 @@ def library(request: HttpRequest) -> HttpResponse:
     wanted = form.library_filter()
     template = "casestudies/library.html#casestudy-results" if wants_fragment(request) else "casestudies/library.html"
     return render(request, template, {
-        "form": form, "wanted": wanted, "cases": filter_cases(library.cases, wanted),
-        "vocabulary": library.vocabulary, "outcome_titles": dict(form.fields["outcome"].choices),
+        "form": form, "wanted": wanted,
+        "cards": cards(filter_cases(library.cases, wanted), library.vocabulary, flowchart),
     })
 
 
@@ -61,7 +61,7 @@ def library(request: HttpRequest) -> HttpResponse:
 def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
     case, flowchart = _case(case_id), current_flowchart()
     return render(request, "casestudies/case.html", {
-        "case": case, "vocabulary": current_library().vocabulary,
+        "case": case, "terms": _terms(case, current_library().vocabulary),
         "stated_outcome": flowchart.outcome(case.stated_outcome) if case.stated_outcome else None,
         "questions": [(node_id, training.step_question(flowchart, node_id)) for node_id in case.nodes_illustrated],
         "walks": [(walk, flowchart.outcome(walk.expected_outcome)) for walk in case.walks],
@@ -162,6 +162,13 @@ def _walk_step(flowchart: Flowchart, step) -> dict:
     }
 
 
+def _terms(case: CaseStudy, vocabulary: Vocabulary) -> list[tuple[str, list[str]]]:
+    """Subjects, agencies and themes as labelled lists, leaving out any the case has none of."""
+    groups = [("Subjects", case.subjects, vocabulary.subjects), ("Agencies", case.agencies, vocabulary.agencies),
+              ("Themes", case.themes, vocabulary.themes)]
+    return [(name, [labels.get(term, term) for term in terms]) for name, terms, labels in groups if terms]
+
+
 def _training_steps(request: HttpRequest, flowchart: Flowchart, case: CaseStudy, walk: Walk) -> tuple[Step, ...]:
     """The stored run; one the live flowchart no longer accepts is cleared, with a message."""
     key = training.run_key(case, walk)
@@ -187,10 +194,11 @@ def _training_next_url(flowchart: Flowchart, case: CaseStudy, walk: Walk, steps:
 def _training_context(request: HttpRequest, flowchart: Flowchart, case: CaseStudy, walk: Walk,
                       steps: tuple[Step, ...], number: int, form: TrainingForm) -> dict:
     earlier = steps[: number - 1]
+    model = training.model_step_for(walk, earlier, form.node.id)
     return {
         "case": case, "walk": walk, "node": form.node, "form": form, "number": number,
-        "fragment": wants_fragment(request),
-        "model": training.model_step_for(walk, earlier, form.node.id),
+        "fragment": wants_fragment(request), "model": model,
+        "model_answer": training.step_answer(flowchart, model.node, model.answer) if model else "",
         "earlier": [(training.step_question(flowchart, s.node), training.step_answer(flowchart, s.node, s.answer)) for s in earlier],
         "back_url": reverse("casestudies:train-step", args=[case.id, walk.id, number - 1]) if number > 1
         else reverse("casestudies:case", args=[case.id]),

@@ -72,7 +72,7 @@ def new_decision(request: HttpRequest) -> HttpResponse:
     node = flowchart.node(START)
     urgent = request.GET.get("urgent") == "1"
     initial = {"case_reference": request.GET.get("case_reference", "")[:100]}
-    form = StartForm(request.POST or None, node=node, state={}, initial=initial)
+    form = StartForm(_posted(request), node=node, state={}, initial=initial)
     if form.is_valid():
         step = services.stored_step(
             node=START, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
@@ -111,7 +111,7 @@ def question(request: HttpRequest, public_id: UUID, index: int, node_id: str) ->
     node = flowchart.node(node_id)
     previous = steps[index] if index < len(steps) else None
     initial = _initial(previous, decision.revision)
-    form = QuestionForm(request.POST or None, node=node, state=before.state, initial=initial)
+    form = QuestionForm(_posted(request), node=node, state=before.state, initial=initial)
     if form.is_valid():
         step = services.stored_step(
             node=node_id, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
@@ -164,7 +164,7 @@ def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
         return redirect("decisions:outcome", public_id=decision.public_id)
     terminal = flowchart.terminal
     complete = decision.current_node == terminal.id
-    form = RecordForm(request.POST or None, node=terminal, state=decision.state,
+    form = RecordForm(_posted(request), node=terminal, state=decision.state,
                       initial={**decision.record, "revision": decision.revision})
     gaps = []
     if request.method == "POST" and form.is_valid():
@@ -262,3 +262,8 @@ def _gap_links(decision: Decision, gaps) -> list[tuple[str, str]]:
 
 def _dropped_count(decision: Decision) -> int:
     return decision.events.filter(kind="dropped").count()
+
+
+def _posted(request: HttpRequest):
+    """The POST data, bound even when empty, so an empty submission shows its errors."""
+    return request.POST if request.method == "POST" else None

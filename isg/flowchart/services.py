@@ -23,22 +23,17 @@ def current_flowchart() -> Flowchart:
     return _load(path, path.stat().st_mtime_ns)
 
 
-_registered: set[str] = set()
-
-
 def register_current() -> Flowchart:
     """The live flowchart, with its bytes stored once so decisions made under it can be replayed."""
     flowchart = current_flowchart()
-    if flowchart.sha256 not in _registered:
-        FlowchartVersion.objects.get_or_create(
-            sha256=flowchart.sha256,
-            defaults={
-                "version": flowchart.version,
-                "title": flowchart.title,
-                "content": Path(settings.ISG_FLOWCHART_PATH).read_bytes(),
-            },
-        )
-        _registered.add(flowchart.sha256)
+    FlowchartVersion.objects.get_or_create(
+        sha256=flowchart.sha256,
+        defaults={
+            "version": flowchart.version,
+            "title": flowchart.title,
+            "content": Path(settings.ISG_FLOWCHART_PATH).read_bytes(),
+        },
+    )
     return flowchart
 
 
