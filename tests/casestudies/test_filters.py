@@ -1,0 +1,34 @@
+from isg.casestudies.filters import LibraryFilter, case_outcomes, filter_cases, search_words
+from isg.casestudies.services import current_library
+from isg.flowchart.services import current_flowchart
+
+
+def ids(wanted):
+    return [case.id for case in filter_cases(current_library().cases, wanted)]
+
+
+def test_empty_filter_matches_everything():
+    assert len(ids(LibraryFilter())) == 25
+    assert not LibraryFilter().is_active
+
+
+def test_search_words_drop_case_and_surrounding_punctuation():
+    assert search_words("  Station, WAGON!  ") == ("station", "wagon")
+    assert search_words("... ") == ()
+
+
+def test_case_outcomes_include_the_stated_outcome_and_walk_outcomes():
+    assert case_outcomes(current_library().case("cs20")) == {"outcome_share_without_consent", "outcome_do_not_share"}
+    assert case_outcomes(current_library().case("gp4")) == set()
+
+
+def test_node_filter_matches_either_side_of_the_link():
+    node = current_flowchart().node("harm_threshold")
+    found = ids(LibraryFilter(node=node))
+    assert "cs02" in found  # named by the case's nodes_illustrated only
+    assert "cs18" in found  # named by the question's case_studies only
+    assert "gp1" not in found
+
+
+def test_filters_combine():
+    assert ids(LibraryFilter(subjects=frozenset({"unborn"}), theme="pre_birth", agency="midwifery")) == ["cs21", "gp1", "gp3"]
