@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from isg.engine import Flowchart, InvalidStep, Step, URGENT_NODE, is_complete, outcome_of, replay
+from isg.engine import URGENT_NODE, Flowchart, InvalidStep, Step, is_complete, outcome_of, replay
 from isg.engine.reader import Reader
 from isg.engine.yamlsource import LocatedDict, Problem, read_yaml
 

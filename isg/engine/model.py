@@ -116,11 +116,9 @@ class Outcome:
     line: int = 0
 
     def applies_to(self, state: State) -> bool:
-        if self.when and not matches(self.when, state):
-            return False
-        if self.when_any and not any(matches(c, state) for c in self.when_any):
-            return False
-        return True
+        all_hold = not self.when or matches(self.when, state)
+        any_holds = not self.when_any or any(matches(c, state) for c in self.when_any)
+        return all_hold and any_holds
 
     @property
     def is_retrospective(self) -> bool:

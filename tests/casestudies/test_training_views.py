@@ -1,8 +1,8 @@
 import pytest
 
 from isg.casestudies.forms import WRONG_QUESTION
-from isg.flowchart.services import current_flowchart
 from isg.decisions.models import Decision
+from isg.flowchart.services import current_flowchart
 
 TRAIN = "/case-studies/cs13/walks/main/train/"
 CS13_MODEL = [

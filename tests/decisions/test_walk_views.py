@@ -1,7 +1,6 @@
 """The practitioner's walk through the test client: one question a page, server-decided, saved as it goes."""
 
 import pytest
-from django.urls import reverse
 
 from isg.decisions.models import Decision, DecisionEvent
 from tests.engine.walks import WALKS
@@ -158,7 +157,7 @@ def test_a_stale_form_from_another_tab_changes_nothing(signed_in):
 def test_answers_are_saved_as_given_and_drafts_can_be_resumed(signed_in):
     decision = walk(signed_in, ["emergency_check:no", "purpose:yes"])
     page = signed_in.get("/decisions/").content.decode()
-    assert "CASE-001" in page and f"/steps/3/statutory_duty/" in page
+    assert "CASE-001" in page and "/steps/3/statutory_duty/" in page
     assert signed_in.get(f"/decisions/{decision.public_id}/")["Location"].endswith("/steps/3/statutory_duty/")
 
 

@@ -4,7 +4,17 @@ from collections import deque
 
 import pytest
 
-from isg.engine import InvalidStep, Step, advance, allowed_answers, begin, change_answer, is_complete, outcome_of, replay
+from isg.engine import (
+    InvalidStep,
+    Step,
+    advance,
+    allowed_answers,
+    begin,
+    change_answer,
+    is_complete,
+    outcome_of,
+    replay,
+)
 
 from .walks import TO_CONFIDENTIAL, WALKS, steps
 

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             for person in people:
                 manager = users.get(person.get("line_manager") or "")
                 User.objects.filter(pk=users[person["username"]].pk).update(line_manager=manager)
-        self.stdout.write("Demo users (password: %s):" % password)
+        self.stdout.write(f"Demo users (password: {password}):")
         for person in people:
             self.stdout.write(f"  {person['username']:<14} {User.Role(person['role']).label}")
 
