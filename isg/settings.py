@@ -20,11 +20,14 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def database_from_url(url: str) -> dict:
     """`sqlite:///path` or `postgres://user:pass@host:port/name`; SQLite in the project by default."""
-    if not url:
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "db.sqlite3"}
-    parts = urlsplit(url)
+    parts = urlsplit(url or "sqlite:///")
     if parts.scheme == "sqlite":
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": unquote(parts.path[1:]) or BASE_DIR / "db.sqlite3"}
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": unquote(parts.path[1:]) or BASE_DIR / "db.sqlite3",
+            # Several app processes write at once: take the write lock up front and wait for it.
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+        }
     if parts.scheme in ("postgres", "postgresql"):
         return {
             "ENGINE": "django.db.backends.postgresql",
@@ -80,7 +83,7 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "isg.urls"
+ROOT_URLCONF = env_str("ISG_ROOT_URLCONF", "isg.urls")
 WSGI_APPLICATION = "isg.wsgi.application"
 
 TEMPLATES = [

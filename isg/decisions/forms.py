@@ -9,9 +9,11 @@ from django import forms
 from django.conf import settings
 from django.utils import timezone
 
-from isg.engine import Field, Node, State
+from isg.engine import Field, Node, State, Step
 from isg.lib.forms import ErrorSummaryMixin
 from isg.lib.text import validate_plain_text
+
+from .services import stored_step
 
 DATE_FORMATS = ("%d/%m/%Y", "%d %m %Y", "%d-%m-%Y", "%Y-%m-%d", "%d %B %Y", "%d %b %Y")
 
@@ -113,6 +115,13 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
 
     def step_fields(self) -> dict[str, str]:
         return stored_values(self.cleaned_data, self.node.fields)
+
+    def step(self) -> Step:
+        """The validated answer as the decision stores it."""
+        return stored_step(
+            node=self.node.id, answer=self.cleaned_data["answer"], rationale=self.cleaned_data["rationale"],
+            fields=self.step_fields(),
+        )
 
 
 class StartForm(QuestionForm):

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import push_url
 
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
 from isg.flowchart.services import current_flowchart, flowchart_for
@@ -74,12 +75,8 @@ def new_decision(request: HttpRequest) -> HttpResponse:
     initial = {"case_reference": request.GET.get("case_reference", "")[:100]}
     form = StartForm(_posted(request), node=node, state={}, initial=initial)
     if form.is_valid():
-        step = services.stored_step(
-            node=START, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
-            fields=form.step_fields(),
-        )
         decision = services.decision_start(
-            owner=request.user, case_reference=form.cleaned_data["case_reference"], step=step,
+            owner=request.user, case_reference=form.cleaned_data["case_reference"], step=form.step(),
             urgent=urgent,
         )
         target = reverse("decisions:urgent", args=[decision.public_id]) if urgent else current_url(decision, flowchart)
@@ -100,36 +97,27 @@ def resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def question(request: HttpRequest, public_id: UUID, index: int, node_id: str) -> HttpResponse:
+    """One flowchart question. With htmx, a valid answer comes back as the next question's fragment."""
     decision = _visible_decision(request, public_id)
     flowchart = flowchart_for(decision.flowchart_id)
     if not _is_open_step(decision, flowchart, index, node_id):
         if decision.is_draft:
             messages.warning(request, "That question is not the next one in this decision. Here is where you are now.")
         return see_other(request, current_url(decision, flowchart))
-    steps = decision.steps
-    before = replay(flowchart, steps[:index])
-    node = flowchart.node(node_id)
-    previous = steps[index] if index < len(steps) else None
-    initial = _initial(previous, decision.revision)
-    form = QuestionForm(_posted(request), node=node, state=before.state, initial=initial)
+    form = _question_form(_posted(request), decision, flowchart, index, node_id)
     if form.is_valid():
-        step = services.stored_step(
-            node=node_id, answer=form.cleaned_data["answer"], rationale=form.cleaned_data["rationale"],
-            fields=form.step_fields(),
-        )
         try:
             services.decision_answer(
-                decision=decision, actor=request.user, index=index, step=step, revision=_revision(form, decision),
+                decision=decision, actor=request.user, index=index, step=form.step(), revision=_revision(form, decision),
             )
+            return _after_answer(request, decision, flowchart)
         except services.StaleDecision:
             messages.error(request, STALE_MESSAGE)
             decision.refresh_from_db()
+            return see_other(request, current_url(decision, flowchart))
         except InvalidStep as exc:
             form.add_error("answer", f"That answer is not allowed here: {exc.reason}")
-            return render(request, _question_template(request), _question_context(request, decision, flowchart, node, form, index))
-        next_url = current_url(decision, flowchart)
-        return see_other(request, next_url, swap_into=QUESTION_STEP if next_url == _next_question_url(decision) else None)
-    return render(request, _question_template(request), _question_context(request, decision, flowchart, node, form, index))
+    return _render_question(request, decision, flowchart, form, index, request.get_full_path())
 
 
 @require_POST
@@ -203,6 +191,30 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
 # -- helpers ----------------------------------------------------------------------------------
 
 
+def _question_form(data, decision: Decision, flowchart, index: int, node_id: str) -> QuestionForm:
+    """The form for step `index`, in the state the walk had before it, showing any earlier answer."""
+    steps = decision.steps
+    before = replay(flowchart, steps[:index])
+    previous = steps[index] if index < len(steps) else None
+    return QuestionForm(data, node=flowchart.node(node_id), state=before.state, initial=_initial(previous, decision.revision))
+
+
+def _render_question(request, decision: Decision, flowchart, form: QuestionForm, index: int, post_url: str) -> HttpResponse:
+    context = _question_context(request, decision, flowchart, form.node, form, index)
+    context["post_url"] = post_url
+    return render(request, _question_template(request), context)
+
+
+def _after_answer(request: HttpRequest, decision: Decision, flowchart) -> HttpResponse:
+    """Where a saved answer leads: the next question (one round trip with htmx), check answers or outcome."""
+    next_url = current_url(decision, flowchart)
+    if not (wants_fragment(request) and next_url == _next_question_url(decision)):
+        return see_other(request, next_url)
+    index = len(decision.path)
+    form = _question_form(None, decision, flowchart, index, decision.current_node)
+    return push_url(_render_question(request, decision, flowchart, form, index, next_url), next_url)
+
+
 def _is_open_step(decision: Decision, flowchart, index: int, node_id: str) -> bool:
     """A draft's step page exists for each answered step and for the current question."""
     if not decision.is_draft:
@@ -217,6 +229,7 @@ def _next_question_url(decision: Decision) -> str:
 
 
 def _initial(previous, revision: int) -> dict:
+    """Initial values: the answer already given at this step, if any, and the revision seen."""
     if previous is None:
         return {"revision": revision}
     return {"answer": previous.answer, "rationale": previous.data.get("rationale", ""),

@@ -24,15 +24,17 @@ def test_a_history_restore_gets_the_full_page(signed_in):
     assert b"<html" in response.content
 
 
-def test_an_htmx_answer_swaps_in_the_next_question_at_its_own_url(signed_in):
+def test_an_htmx_answer_returns_the_next_question_in_one_round_trip(signed_in):
     decision = start_decision(signed_in)
     response = signed_in.post(
         f"/decisions/{decision.public_id}/steps/1/emergency_check/", answer_data("emergency_check", "no"),
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    location = response["HX-Location"]
-    assert f"/decisions/{decision.public_id}/steps/2/purpose/" in location and "#question-step" in location
+    assert response["HX-Push-Url"] == f"/decisions/{decision.public_id}/steps/2/purpose/"
+    page = response.content.decode()
+    assert 'id="question-step"' in page and "<html" not in page
+    assert f'hx-post="/decisions/{decision.public_id}/steps/2/purpose/"' in page
 
 
 def test_an_invalid_htmx_answer_returns_the_fragment_with_errors(signed_in):
