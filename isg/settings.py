@@ -26,7 +26,7 @@ def database_from_url(url: str) -> dict:
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": unquote(parts.path[1:]) or BASE_DIR / "db.sqlite3",
             # Several app processes write at once: take the write lock up front and wait for it.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL;"},
+            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
         }
     if parts.scheme in ("postgres", "postgresql"):
         return {

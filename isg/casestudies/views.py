@@ -18,7 +18,7 @@ from isg.flowchart.services import current_flowchart
 from isg.lib.htmx import see_other, wants_fragment
 
 from . import training
-from .content import CaseStudy, Vocabulary, Walk
+from .content import CaseStudy, Vocabulary, Walk, WalkStep
 from .filters import cards, filter_cases
 from .forms import WRONG_QUESTION, LibraryFilterForm, TrainingForm
 from .services import current_library
@@ -46,14 +46,14 @@ def _case_and_walk(case_id: str, walk_id: str) -> tuple[CaseStudy, Walk]:
 @vary_on_headers("HX-Request")
 def library(request: HttpRequest) -> HttpResponse:
     """All examples, filtered by the GET form; htmx swaps in only `#casestudy-results`."""
-    library, flowchart = current_library(), current_flowchart()
-    form = LibraryFilterForm(request.GET, library=library, flowchart=flowchart)
-    form.is_valid()
+    loaded, flowchart = current_library(), current_flowchart()
+    form = LibraryFilterForm(request.GET, library=loaded, flowchart=flowchart)
+    form.is_valid()  # unknown values were already dropped; an invalid search reads as no search
     wanted = form.library_filter()
     template = "casestudies/library.html#casestudy-results" if wants_fragment(request) else "casestudies/library.html"
     return render(request, template, {
         "form": form, "wanted": wanted,
-        "cards": cards(filter_cases(library.cases, wanted), library.vocabulary, flowchart),
+        "cards": cards(filter_cases(loaded.cases, wanted), loaded.vocabulary, flowchart),
     })
 
 
@@ -99,8 +99,8 @@ def walk_step(request: HttpRequest, case_id: str, walk_id: str, number: int) -> 
 def training_start(request: HttpRequest, case_id: str, walk_id: str) -> HttpResponse:
     """Carry on where the trainee left off: the next unanswered question, or their results."""
     case, walk = _case_and_walk(case_id, walk_id)
-    steps = _training_steps(request, current_flowchart(), case, walk)
-    return redirect(_training_next_url(current_flowchart(), case, walk, steps))
+    flowchart = current_flowchart()
+    return redirect(_training_next_url(flowchart, case, walk, _training_steps(request, flowchart, case, walk)))
 
 
 @require_http_methods(["GET", "POST"])
@@ -118,7 +118,8 @@ def training_step(request: HttpRequest, case_id: str, walk_id: str, number: int)
         return see_other(request, _training_next_url(flowchart, case, walk, steps))
     node = flowchart.node(position.at)
     previous = steps[number - 1].answer if number <= len(steps) else None
-    form = TrainingForm(request.POST or None, node=node, state=position.state, initial={"node": node.id, "answer": previous})
+    data = request.POST if request.method == "POST" else None
+    form = TrainingForm(data, node=node, state=position.state, initial={"node": node.id, "answer": previous})
     if form.is_valid():
         try:
             steps = training.answer_step(flowchart, steps, number - 1, node.id, form.cleaned_data["answer"])
@@ -154,7 +155,8 @@ def training_restart(request: HttpRequest, case_id: str, walk_id: str) -> HttpRe
 # -- helpers ----------------------------------------------------------------------------------
 
 
-def _walk_step(flowchart: Flowchart, step) -> dict:
+def _walk_step(flowchart: Flowchart, step: WalkStep) -> dict[str, object]:
+    """A worked step with the flowchart's wording, for the walk-through templates."""
     return {
         "node": step.node, "is_urgent": step.node == URGENT_NODE, "commentary": step.commentary,
         "question": training.step_question(flowchart, step.node), "hint": training.step_hint(flowchart, step.node),

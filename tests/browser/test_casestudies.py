@@ -16,10 +16,11 @@ CS13_MODEL = {
 }
 
 
-def filter_library(page: Page, base_url: str) -> None:
+def filter_library(page: Page, base_url: str, *, axe: bool) -> None:
     page.goto(f"{base_url}/case-studies/")
     expect(page.get_by_role("heading", name="25 examples")).to_be_visible()
-    assert_accessible(page)
+    if axe:
+        assert_accessible(page)
     page.get_by_label("Unborn baby").check()
     page.get_by_role("button", name="Apply filters").click()
     expect(page.get_by_role("heading", name="4 examples")).to_be_visible()
@@ -30,35 +31,42 @@ def filter_library(page: Page, base_url: str) -> None:
     expect(page.get_by_role("heading", name="1 example", exact=True)).to_be_visible()
 
 
-def open_case(page: Page) -> None:
+def open_case(page: Page, *, axe: bool) -> None:
     page.get_by_role("link", name="Consent to share information is refused and the client's wishes must be followed").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Consent to share information is refused and the client's wishes must be followed"
     )
     expect(page.get_by_text("B&NES LSCB, Multi Agency Information Sharing Guidance Part Two (March 2017)")).to_be_visible()
-    assert_accessible(page)
+    if axe:
+        assert_accessible(page)
 
 
-def step_through_walk(page: Page) -> None:
+def step_through_walk(page: Page, *, axe: bool) -> None:
     page.get_by_role("link", name="Walk through this case").click()
     page.get_by_role("button", name="Start at step 1").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What is happening?")
-    expect(page.get_by_text("step 1 of 12")).to_be_visible()
-    assert_accessible(page)
+    expect(page.get_by_text("Step 1 of 12")).to_be_visible()
+    if axe:
+        assert_accessible(page)
     page.get_by_role("link", name=re.compile("^Next step")).click()
-    expect(page.get_by_text("step 2 of 12")).to_be_visible()
+    expect(page.get_by_text("Step 2 of 12")).to_be_visible()
     page.get_by_role("link", name=re.compile("^Previous step")).click()
-    expect(page.get_by_text("step 1 of 12")).to_be_visible()
+    expect(page.get_by_text("Step 1 of 12")).to_be_visible()
     page.goto(page.url.replace("/steps/1/", "/steps/12/"))
     expect(page.get_by_role("heading", name="Where this leads: Do not share")).to_be_visible()
 
 
-def train_with_divergence(page: Page) -> None:
+def train_with_divergence(page: Page, *, axe: bool) -> None:
     page.get_by_role("link", name="Try it yourself (training)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What is happening?")
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("link", name="Select an answer")).to_be_visible()
+    if axe:
+        assert_accessible(page)
     page.get_by_text("Show the model answer").click()
     expect(page.get_by_text("Stephen, James's housing worker, wants to")).to_be_visible()
-    assert_accessible(page)
+    if axe:
+        assert_accessible(page)
     answers = {**CS13_MODEL, "harm_threshold": "yes_serious"}
     for number in range(1, 40):
         if "/results/" in page.url:
@@ -72,7 +80,8 @@ def train_with_divergence(page: Page) -> None:
     expect(page.get_by_role("heading", name="Your result")).to_be_visible()
     expect(page.get_by_role("heading", name="Where you first differed")).to_be_visible()
     expect(page.locator("#training-comparison").get_by_text("First difference")).to_be_visible()
-    assert_accessible(page)
+    if axe:
+        assert_accessible(page)
     page.get_by_role("button", name="Start again").click()
     expect(page).to_have_url(re.compile(r"/train/steps/1/$"))
 
@@ -80,11 +89,11 @@ def train_with_divergence(page: Page) -> None:
 def test_library_case_walk_and_training_with_javascript(console_errors, signed_in_page, live_server):
     page = signed_in_page
     page.set_default_timeout(5000)
-    filter_library(page, live_server.url)
-    open_case(page)
-    step_through_walk(page)
+    filter_library(page, live_server.url, axe=True)
+    open_case(page, axe=True)
+    step_through_walk(page, axe=True)
     page.goto(f"{live_server.url}/case-studies/cs13/")
-    train_with_divergence(page)
+    train_with_divergence(page, axe=True)
     assert console_errors == []
 
 
@@ -104,8 +113,10 @@ def test_library_filters_swap_results_without_reloading_the_page(console_errors,
 def test_library_case_walk_and_training_without_javascript(no_js_page, live_server):
     page = no_js_page
     page.set_default_timeout(5000)
-    filter_library(page, live_server.url)
-    open_case(page)
-    step_through_walk(page)
+    # axe-core cannot run where scripts are off (its promise never settles), so the pages are
+    # checked on the JavaScript run; they are the same HTML.
+    filter_library(page, live_server.url, axe=False)
+    open_case(page, axe=False)
+    step_through_walk(page, axe=False)
     page.goto(f"{live_server.url}/case-studies/cs13/")
-    train_with_divergence(page)
+    train_with_divergence(page, axe=False)

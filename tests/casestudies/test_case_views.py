@@ -69,7 +69,7 @@ def test_walk_step_shows_question_hint_answer_and_commentary(signed_in):
     response = signed_in.get("/case-studies/cs13/walks/main/steps/1/")
     assert response.status_code == 200
     page = response.content.decode()
-    assert "step 1 of 12" in page
+    assert "Step 1 of 12" in page
     assert '<h1 class="govuk-heading-l">What is happening?</h1>' in page
     assert '<details class="govuk-details">' in page and "Choose the option that fits best" in page
     assert "I want to share information" in page
@@ -81,14 +81,14 @@ def test_walk_step_shows_question_hint_answer_and_commentary(signed_in):
 
 def test_middle_walk_step_links_back_and_forward(signed_in):
     page = signed_in.get("/case-studies/cs13/walks/main/steps/5/").content.decode()
-    assert "step 5 of 12" in page
+    assert "Step 5 of 12" in page
     assert 'href="/case-studies/cs13/walks/main/steps/4/" rel="prev"' in page
     assert 'href="/case-studies/cs13/walks/main/steps/6/" rel="next"' in page
 
 
 def test_last_walk_step_shows_the_outcome(signed_in):
     page = signed_in.get("/case-studies/cs13/walks/main/steps/12/").content.decode()
-    assert "step 12 of 12" in page
+    assert "Step 12 of 12" in page
     assert "Where this leads: Do not share" in page
     assert "the guidance supports not sharing this information now" in page
     assert 'rel="next"' not in page
@@ -98,3 +98,9 @@ def test_walk_step_out_of_range_is_not_found(signed_in):
     assert signed_in.get("/case-studies/cs13/walks/main/steps/0/").status_code == 404
     assert signed_in.get("/case-studies/cs13/walks/main/steps/13/").status_code == 404
     assert signed_in.get("/case-studies/gp4/walks/main/steps/1/").status_code == 404
+
+
+def test_the_documents_emphasis_shows_as_emphasis_not_asterisks(signed_in):
+    page = signed_in.get("/case-studies/cs12/").content.decode()
+    assert "<em>Working Together to Safeguard Children 2015</em>" in page
+    assert "*Working Together" not in page

@@ -139,3 +139,8 @@ def test_htmx_history_restore_gets_the_full_page(signed_in):
 def test_any_signed_in_role_can_read_the_library(client, db, role):
     client.force_login(make_user(role=role))
     assert client.get(LIBRARY).status_code == 200
+
+
+def test_odd_query_strings_do_not_break_the_library(signed_in):
+    for query in ("q=%00wagon", "subject=&outcome=&theme=&agency=&node=", "theme=pre_birth&theme=nonsense", "node=%00"):
+        assert signed_in.get(f"{LIBRARY}?{query}").status_code == 200, query

@@ -143,6 +143,13 @@ def test_missing_answer_is_refused(signed_in):
     assert stored(signed_in) == []
 
 
+def test_empty_post_is_refused_as_an_answer_for_another_question(signed_in):
+    response = signed_in.post(step_url(1), {})
+    assert response.status_code == 200
+    assert WRONG_QUESTION in response.content.decode()
+    assert stored(signed_in) == []
+
+
 def test_post_beyond_the_current_question_changes_nothing(signed_in):
     response = answer(signed_in, 5, "identifiable", "yes", follow=True)
     assert response.redirect_chain[-1][0] == step_url(1)

@@ -169,3 +169,10 @@ def test_a_walk_that_misses_its_outcome_fails_check_and_replay(tmp_path, setting
     with pytest.raises(SystemCheckError) as caught:
         call_command("check")
     assert f"{path}:" in str(caught.value) and "not the expected 'outcome_share_with_consent'" in str(caught.value)
+
+
+def test_every_node_a_case_illustrates_lists_that_case_as_a_worked_example(library, flowchart):
+    """The question pages' "worked examples" and the cases' own lists of questions agree."""
+    for case in library.cases:
+        for node_id in case.nodes_illustrated:
+            assert case.id in flowchart.node(node_id).case_studies, (case.id, node_id)

@@ -269,12 +269,13 @@ def test_a_decision_made_under_an_earlier_flowchart_still_displays(signed_in, se
     signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
     changed = tmp_path / "information-sharing.yaml"
     original = settings.ISG_FLOWCHART_PATH.read_text(encoding="utf-8")
-    changed.write_text(original.replace('version: "1.0.0"', 'version: "9.9.9"').replace(
+    made_under = decision.flowchart_version
+    changed.write_text(original.replace(f'version: "{made_under}"', 'version: "9.9.9"').replace(
         "Is there a clear and legitimate purpose", "Is there a NEW WORDING purpose"), encoding="utf-8")
     settings.ISG_FLOWCHART_PATH = changed
     page = signed_in.get(f"/decisions/{decision.public_id}/outcome/").content.decode()
     assert "NEW WORDING" not in page
-    assert "Version 1.0.0" in page
+    assert f"Version {made_under}" in page
     fresh = start_decision(signed_in)
     assert fresh.flowchart_version == "9.9.9"
 
