@@ -247,6 +247,7 @@ def _answers(reader: Reader, raw: LocatedDict, checker: _StateChecker, what: str
                 unless=checker.condition(answer, "unless", where),
                 requires_rationale=reader.flag(answer, "requires_rationale", where, default=default_rationale),
                 line=answer.line_of("id"),
+                next_line=answer.line_of("next"),
             )
         )
     return answers
@@ -400,9 +401,9 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
         for answer in node.answers:
             if answer.next == RETURN:
                 if node.id != ADVICE or answer.id != "resolved":
-                    reader.fail(answer.line, f"{RETURN!r} is only allowed on {ADVICE}: resolved")
+                    reader.fail(answer.next_line, f"{RETURN!r} is only allowed on {ADVICE}: resolved")
             elif answer.next not in nodes:
-                reader.fail(answer.line, f"answer {answer.id!r} of {node.id!r} leads to {answer.next!r}, which is not a node")
+                reader.fail(answer.next_line, f"answer {answer.id!r} of {node.id!r} leads to {answer.next!r}, which is not a node")
     if reader.problems:
         return
     edges = _edges(flowchart)

@@ -68,6 +68,7 @@ class Answer:
     unless: State = field(default_factory=frozen)
     requires_rationale: bool = False
     line: int = 0
+    next_line: int = 0
 
     def is_offered(self, state: State) -> bool:
         return not (self.unless and matches(self.unless, state))

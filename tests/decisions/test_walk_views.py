@@ -1,5 +1,7 @@
 """The practitioner's walk through the test client: one question a page, server-decided, saved as it goes."""
 
+import re
+
 import pytest
 
 from isg.decisions.models import Decision, DecisionEvent
@@ -291,6 +293,14 @@ def test_pages_carry_a_strict_content_security_policy(signed_in):
     response = signed_in.get("/decisions/new/")
     policy = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy and "style-src 'self'" in policy
+    page = response.content.decode()
     nonce = policy.split("'nonce-")[1].split("'")[0]
-    assert f'nonce="{nonce}"' in response.content.decode()
-    assert "<script>" not in response.content.decode()
+    assert f'nonce="{nonce}"' in page  # htmx's script tag
+    # Every script is a file: no inline code, no inline event handlers.
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+    assert not re.search(r"\son[a-z]+=", page)
+
+
+def test_htmx_keeps_no_pages_in_its_history_cache(signed_in):
+    page = signed_in.get("/decisions/new/").content.decode()
+    assert '"historyCacheSize": 0' in page and '"refreshOnHistoryMiss": true' in page
