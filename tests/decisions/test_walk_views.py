@@ -195,6 +195,7 @@ def test_changing_an_answer_rewalks_and_keeps_dropped_answers_in_history(signed_
     assert dropped == ["minimum_necessary", "recipient_check", "secure_method", "inform_person"]
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     assert "a question now needs an answer" in check and "some later answers no longer apply" in check
+    assert f"/decisions/{decision.public_id}/steps/4/identifiable/" in check
 
 
 def test_a_change_that_keeps_the_path_returns_to_check_answers(signed_in):
