@@ -16,3 +16,16 @@ document.addEventListener('htmx:load', (event) => {
     heading.focus()
   }
 })
+
+// If an htmx request fails (a server error, an expired form, a lost connection), do the same
+// thing again without htmx, so the person sees the real page and its message, never nothing.
+function fallBackToFullPage (event) {
+  const form = event.detail.elt.closest && event.detail.elt.closest('form')
+  if (form && form.method.toLowerCase() === 'post') {
+    form.submit()
+  } else {
+    window.location.assign(event.detail.pathInfo.requestPath)
+  }
+}
+document.addEventListener('htmx:responseError', fallBackToFullPage)
+document.addEventListener('htmx:sendError', fallBackToFullPage)

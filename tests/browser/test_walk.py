@@ -108,3 +108,12 @@ def test_every_page_type_of_the_walk_passes_axe(signed_in_page, live_server, pag
     page.goto(f"{live_server.url}/decisions/")
     expect(page.get_by_role("link", name="BROWSER-1")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_failed_htmx_request_falls_back_to_the_full_page_and_its_message(signed_in_page, live_server):
+    page = signed_in_page
+    start(page, live_server.url, "want_to_share")
+    page.context.clear_cookies(name="csrftoken")
+    page.locator('input[name="answer"][value="no"]').check()
+    page.get_by_role("button", name="Continue").click()
+    expect(page.locator("h1")).to_have_text("Your page had expired")

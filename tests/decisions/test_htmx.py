@@ -53,3 +53,10 @@ def test_finishing_the_walk_with_htmx_navigates_fully_to_check_answers(signed_in
             headers={"HX-Request": "true"},
         )
     assert response["HX-Redirect"].endswith("/check/")
+
+
+def test_an_htmx_request_after_the_session_ends_navigates_to_sign_in(client):
+    response = client.get("/decisions/new/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"].startswith("/accounts/login/?next=")
+    assert client.get("/decisions/new/")["Location"].startswith("/accounts/login/")

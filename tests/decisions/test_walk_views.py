@@ -305,3 +305,11 @@ def test_pages_carry_a_strict_content_security_policy(signed_in):
 def test_htmx_keeps_no_pages_in_its_history_cache(signed_in):
     page = signed_in.get("/decisions/new/").content.decode()
     assert '"historyCacheSize": 0' in page and '"refreshOnHistoryMiss": true' in page
+
+
+def test_the_outcome_says_the_approval_the_practitioner_recorded(signed_in):
+    decision = walk(signed_in, pairs("outcome_share_without_consent"))
+    response = signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
+    page = signed_in.get(response["Location"]).content.decode()
+    assert "You recorded that your line manager or designated safeguarding lead agreed" in page
+    assert "Margaret Hughes" in page
