@@ -21,6 +21,8 @@ run: app-deps demo-db  ## Set up and run the app on SQLite at http://127.0.0.1:8
 test: test-deps  ## Install everything the tests need and run the whole suite
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
+	ISG_DEBUG=0 ISG_SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef ISG_ALLOWED_HOSTS=isg.example.org \
+	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
