@@ -6,8 +6,9 @@ APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The first Python 3.12 or newer on PATH (pyenv's shims included); override with PYTHON=...
-PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3; do \
+# The first Python 3.12 or newer: on PATH (pyenv's shims included), then pyenv's own installs;
+# override with PYTHON=...
+PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3); do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
@@ -29,7 +30,7 @@ test: test-deps  ## Install everything the tests need and run the whole suite
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
-	  echo "ISG needs Python 3.12 or newer (tried python3.12, python3.13, python3.14, python3)."; \
+	  echo "ISG needs Python 3.12 or newer (tried python3.12, python3.13, python3.14, python3 and pyenv's installs)."; \
 	  echo "Install it (for example 'apt-get install python3.12 python3.12-venv' or 'pyenv install 3.12') and run make again."; \
 	  exit 1; fi
 

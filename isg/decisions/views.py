@@ -20,7 +20,7 @@ from isg.lib.htmx import see_other, wants_fragment
 from . import services
 from .display import answer_rows, current_url, record_rows, step_url
 from .forms import QuestionForm, RecordForm, StartForm
-from .models import Decision
+from .models import Decision, DecisionEvent
 
 QUESTION_STEP = "question-step"
 STALE_MESSAGE = "This decision changed in another window or tab, so your last answer was not saved. Check this page and answer again."
@@ -146,19 +146,20 @@ def urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Check answers, give the closing details and record; refused with every gap listed."""
     decision = _visible_decision(request, public_id)
     flowchart = flowchart_for(decision.flowchart_id)
     if not decision.is_draft:
         return redirect("decisions:outcome", public_id=decision.public_id)
-    terminal = flowchart.terminal
-    complete = decision.current_node == terminal.id
-    form = RecordForm(_posted(request), node=terminal, state=decision.state,
+    form = RecordForm(_posted(request), node=flowchart.terminal, state=decision.state,
                       initial={**decision.record, "revision": decision.revision})
     gaps = []
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         try:
-            revision = _revision(form, decision)
-            services.decision_save_record(decision=decision, actor=request.user, record=form.record_values(), revision=revision)
+            # The details are kept even when the record is not yet complete: nothing typed is lost.
+            services.decision_save_record(
+                decision=decision, actor=request.user, record=form.record_values(), revision=_revision(form, decision),
+            )
             services.decision_submit(decision=decision, actor=request.user, revision=decision.revision)
             return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
         except services.StaleDecision:
@@ -166,14 +167,7 @@ def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
             return redirect("decisions:check", public_id=decision.public_id)
         except services.IncompleteDecision as exc:
             gaps = exc.gaps
-    elif request.method == "GET":
-        gaps = [g for g in services.decision_gaps(decision, flowchart) if g.index is not None]
-    return render(request, "decisions/check.html", {
-        "decision": decision, "flowchart": flowchart, "rows": answer_rows(decision, flowchart), "form": form,
-        "complete": complete, "gaps": gaps, "gap_links": _gap_links(decision, gaps),
-        "continue_url": current_url(decision, flowchart), "outcome": flowchart.outcome_for(decision.state) if complete else None,
-        "terminal": terminal, "dropped_count": _dropped_count(decision),
-    })
+    return render(request, "decisions/check.html", _check_context(decision, flowchart, form, gaps))
 
 
 @require_GET
@@ -263,6 +257,16 @@ def _question_context(request, decision, flowchart, node, form, index) -> dict:
     }
 
 
+def _check_context(decision: Decision, flowchart, form: RecordForm, gaps: list) -> dict:
+    complete = decision.current_node == flowchart.terminal.id
+    return {
+        "decision": decision, "flowchart": flowchart, "rows": answer_rows(decision, flowchart), "form": form,
+        "complete": complete, "gap_links": _gap_links(decision, gaps), "continue_url": current_url(decision, flowchart),
+        "outcome": flowchart.outcome_for(decision.state) if complete else None,
+        "dropped_count": decision.events.filter(kind=DecisionEvent.Kind.DROPPED).count(),
+    }
+
+
 def _gap_links(decision: Decision, gaps) -> list[tuple[str, str]]:
     links = []
     for gap in gaps:
@@ -271,10 +275,6 @@ def _gap_links(decision: Decision, gaps) -> list[tuple[str, str]]:
         else:
             links.append((gap.message, f"{step_url(decision, gap.index, gap.node)}?return=check"))
     return links
-
-
-def _dropped_count(decision: Decision) -> int:
-    return decision.events.filter(kind="dropped").count()
 
 
 def _posted(request: HttpRequest):

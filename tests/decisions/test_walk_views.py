@@ -313,3 +313,14 @@ def test_the_outcome_says_the_approval_the_practitioner_recorded(signed_in):
     page = signed_in.get(response["Location"]).content.decode()
     assert "You recorded that your line manager or designated safeguarding lead agreed" in page
     assert "Margaret Hughes" in page
+
+
+def test_a_forged_outcome_is_ignored_the_server_computes_it(signed_in):
+    decision = walk(signed_in, pairs("outcome_share_without_consent"))
+    signed_in.post(f"/decisions/{decision.public_id}/check/", {
+        "revision": decision.revision, "outcome": "outcome_share_with_consent", "requires_approval": "false",
+        "status": "recorded",
+    })
+    decision.refresh_from_db()
+    assert decision.outcome == "outcome_share_without_consent"
+    assert decision.requires_approval and decision.status == Decision.Status.AWAITING_APPROVAL
