@@ -30,3 +30,27 @@ def test_repeated_failures_pause_signing_in_even_with_the_right_password(client)
     assert response.status_code == 429
     assert "Too many attempts to sign in" in response.content.decode()
 
+
+
+def test_demo_data_loads_two_agencies_and_a_user_per_role(settings):
+    from django.core.management import call_command
+
+    from isg.accounts.models import User
+    from isg.agencies.models import Agency
+
+    settings.DEBUG = True
+    call_command("load_demo", stdout=__import__("io").StringIO())
+    assert Agency.objects.count() == 2
+    assert set(User.objects.values_list("username", flat=True)) == {
+        "practitioner", "practitioner2", "manager", "lscb", "trainer", "admin",
+    }
+    practitioner, other = User.objects.get(username="practitioner"), User.objects.get(username="practitioner2")
+    assert practitioner.agency != other.agency and practitioner.line_manager.username == "manager"
+
+
+def test_demo_data_is_refused_outside_local_development(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="never loaded"):
+        call_command("load_demo")
