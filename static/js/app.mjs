@@ -29,3 +29,11 @@ function fallBackToFullPage (event) {
 }
 document.addEventListener('htmx:responseError', fallBackToFullPage)
 document.addEventListener('htmx:sendError', fallBackToFullPage)
+
+// When htmx replaces the case-study results, say how many there are now: the results region
+// itself is swapped out, so it cannot announce its own change.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const status = document.getElementById('casestudy-status')
+  const count = document.getElementById('casestudy-count')
+  if (status && count && event.detail.target.id === 'casestudy-results') status.textContent = count.textContent
+})

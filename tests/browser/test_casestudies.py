@@ -107,6 +107,8 @@ def test_library_filters_swap_results_without_reloading_the_page(console_errors,
     expect(page.get_by_role("heading", name="5 examples")).to_be_visible()
     expect(page).to_have_url(re.compile(r"outcome=outcome_do_not_share"))
     assert page.evaluate("window.isgMarker") == "still here"
+    # Screen-reader users hear the new count: the swapped region cannot announce itself.
+    expect(page.locator("#casestudy-status")).to_have_text("5 examples")
     assert console_errors == []
 
 
