@@ -18,7 +18,6 @@ from isg.engine import (
     Step,
     advance,
     change_answer,
-    is_complete,
     outcome_of,
     replay,
 )
@@ -74,7 +73,7 @@ def decision_start(*, owner, case_reference: str, step: Step, urgent: bool = Fal
         flowchart_id=flowchart.sha256,
         flowchart_version=flowchart.version,
     )
-    _apply_position(decision, position)
+    _apply_position(decision, position, flowchart)
     with transaction.atomic():
         decision.save()
         DecisionEvent.objects.bulk_create(
@@ -101,7 +100,7 @@ def decision_answer(*, decision: Decision, actor, index: int, step: Step, revisi
         events += [_event(decision, actor, DecisionEvent.Kind.DROPPED, s) for s in rewalk.dropped]
     else:
         raise InvalidStep(step=step, at=decision.current_node, allowed=(), reason="that step is not on the path")
-    _save(decision, position, revision, events)
+    _save(decision, flowchart, position, revision, events)
     return position
 
 
@@ -110,7 +109,7 @@ def decision_press_urgent(*, decision: Decision, actor, revision: int) -> Positi
     step = stored_step(node=URGENT_NODE, answer=URGENT_ANSWER)
     flowchart = flowchart_for(decision.flowchart_id)
     position = advance(flowchart, replay(flowchart, decision.steps), step)
-    _save(decision, position, revision, [_event(decision, actor, DecisionEvent.Kind.URGENT, step)])
+    _save(decision, flowchart, position, revision, [_event(decision, actor, DecisionEvent.Kind.URGENT, step)])
     return position
 
 
@@ -168,27 +167,24 @@ def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
     return decision
 
 
-def walk_position(decision: Decision) -> Position:
-    return replay(flowchart_for(decision.flowchart_id), decision.steps)
-
-
 # -- internals ----------------------------------------------------------------------------------
 
 
-def _apply_position(decision: Decision, position: Position) -> None:
+def _apply_position(decision: Decision, position: Position, flowchart: Flowchart) -> None:
     decision.path = [step.as_dict() for step in position.steps]
     decision.state = dict(position.state)
     decision.current_node = position.at
     decision.return_to = position.return_to or ""
     decision.is_emergency = bool(position.state.get("emergency"))
-    flowchart = flowchart_for(decision.flowchart_id)
-    outcome = outcome_of(flowchart, position) if is_complete(flowchart, position) else None
+    outcome = outcome_of(flowchart, position)
     decision.outcome = outcome.id if outcome else ""
     decision.requires_approval = bool(outcome and outcome.requires_approval)
 
 
-def _save(decision: Decision, position: Position, revision: int, events: list[DecisionEvent]) -> None:
-    _apply_position(decision, position)
+def _save(
+    decision: Decision, flowchart: Flowchart, position: Position, revision: int, events: list[DecisionEvent]
+) -> None:
+    _apply_position(decision, position, flowchart)
     with transaction.atomic():
         _update(
             decision, revision, path=decision.path, state=decision.state, current_node=decision.current_node,
