@@ -44,10 +44,14 @@ def database_from_url(url: str) -> dict:
 
 DEBUG = env_bool("ISG_DEBUG")
 SECRET_KEY = env_str("ISG_SECRET_KEY")
+# Commands that need no secret (`flowchart`, `help`) must still run, so a missing key is not fatal
+# here: manage.py and the WSGI/ASGI entry points refuse to start with this one-line reason instead.
+ISG_CONFIGURATION_ERROR = ""
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("Set ISG_SECRET_KEY (or ISG_DEBUG=1 for local development).")
-    SECRET_KEY = "insecure-local-development-key"
+    if DEBUG:
+        SECRET_KEY = "insecure-local-development-key"
+    else:
+        ISG_CONFIGURATION_ERROR = "Set ISG_SECRET_KEY (or ISG_DEBUG=1 for local development)."
 ALLOWED_HOSTS = [h for h in env_str("ISG_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("ISG_CSRF_TRUSTED_ORIGINS").split(",") if o]
 
@@ -103,7 +107,12 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
-DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
+try:
+    DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
+except ImproperlyConfigured as exc:
+    # As with the secret: commands that need no database still run; the rest say why they cannot.
+    DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
+    ISG_CONFIGURATION_ERROR = ISG_CONFIGURATION_ERROR or str(exc)
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]

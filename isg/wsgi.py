@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from isg.lib.configuration import require_configuration
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "isg.settings")
+require_configuration()
 application = get_wsgi_application()
