@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "isg.agencies",
     "isg.accounts",
     "isg.flowchart",
+    "isg.audit",
     "isg.decisions",
     "isg.casestudies",
 ]

@@ -1,0 +1,92 @@
+from django.conf import settings
+from django.db import models
+
+
+class AppendOnly(TypeError):
+    """The audit history is never changed or deleted, only added to."""
+
+    def __init__(self) -> None:
+        super().__init__("the audit history is append-only; add an event with isg.audit.services.append")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def for_subject(self, subject_type: str, subject_id: str) -> "AuditEventQuerySet":
+        """One record's history, oldest first (e.g. `for_subject("decision", str(public_id))`)."""
+        return self.filter(subject_type=subject_type, subject_id=str(subject_id)).order_by("seq")
+
+    def update(self, **kwargs):
+        raise AppendOnly
+
+    def delete(self):
+        raise AppendOnly
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnly
+
+    def bulk_create(self, *args, **kwargs):
+        raise AppendOnly  # rows are chained one at a time, under the chain lock, by services.append
+
+    def update_or_create(self, *args, **kwargs):
+        raise AppendOnly
+
+
+class AuditEvent(models.Model):
+    """One thing that happened, chained to the one before it (see isg/audit/chain.py for the hash).
+
+    Rows are written only by `isg.audit.services.append`. The ORM refuses to change or delete
+    them, and so do database triggers (migration 0002); `manage.py audit verify` recomputes the
+    chain to show nothing was changed behind both.
+    """
+
+    class Action(models.TextChoices):
+        ANSWERED = "answered", "Answered"
+        CHANGED = "changed", "Answer changed"
+        DROPPED = "dropped", "Answer no longer on the path"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for more information"
+        APPROVED = "approved", "Approved"
+        NOT_APPROVED = "not_approved", "Not approved"
+        AMENDED = "amended", "Amended"
+        VIEWED = "viewed", "Viewed"
+        EXPORTED = "exported", "Exported"
+        RETENTION_TOMBSTONE = "retention_tombstone", "Removed under the retention rules"
+
+    # Unique: two writers that read the same chain head would both take head + 1, and the second
+    # insert fails instead of forking the chain.
+    seq = models.PositiveBigIntegerField(unique=True, help_text="1, 2, 3, ... with no gaps: the chain's order.")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty for events the system records on its own.",
+    )
+    # Not `choices=`: new actions should not need a migration. `append` checks against Action.
+    action = models.CharField(max_length=40)
+    subject_type = models.CharField(max_length=40)
+    subject_id = models.CharField(max_length=100)
+    payload = models.JSONField(default=dict, help_text="Identifiers and codes only: no names or free text.")
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["seq"]
+        indexes = [models.Index(fields=["subject_type", "subject_id", "seq"], name="audit_subject_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(seq__gte=1), name="audit_seq_from_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.action} {self.subject_type}:{self.subject_id}"
+
+    @property
+    def action_label(self) -> str:
+        return self.Action(self.action).label if self.action in self.Action.values else self.action
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or self.pk is not None:
+            raise AppendOnly
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnly

@@ -1,0 +1,40 @@
+import pytest
+from django.db import connection
+
+from isg.audit import services, triggers
+from isg.audit.models import AuditEvent
+
+
+def add_events(count: int, *, actor=None) -> list[AuditEvent]:
+    """`count` events about two decisions, with payloads that vary in shape."""
+    actions = [AuditEvent.Action.ANSWERED, AuditEvent.Action.CHANGED, AuditEvent.Action.VIEWED]
+    return [
+        services.append(
+            actor=actor,
+            action=actions[i % len(actions)],
+            subject_type="decision",
+            subject_id=f"decision-{i % 2}",
+            payload={"node": f"node_{i}", "answer": "yes", "index": i, "flags": [True, None, "é"]},
+        )
+        for i in range(count)
+    ]
+
+
+def run_sql(sql: str, params=()) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def json_placeholder() -> str:
+    return "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+
+
+@pytest.fixture
+def attacker(db):
+    """The database owner working behind the app, with the append-only triggers dropped.
+
+    The drop happens inside the test's transaction, so the rollback at the end restores them.
+    """
+    triggers.drop(connection)
+    assert triggers.installed(connection) == set()
+    return run_sql
