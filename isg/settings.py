@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "isg.lib.middleware.HtmxAwareLoginRequiredMiddleware",
+    "isg.lib.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -127,12 +128,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "decisions:mine"
+LOGIN_REDIRECT_URL = "home"  # the sign-in view sends each role to its own start page
 LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+# Sign-in throttling: see isg/accounts/lockout.py.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = False
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "isg.accounts.lockout.client_ip"
+AXES_IPWARE_PROXY_COUNT = int(env_str("ISG_PROXY_COUNT", "1")) if env_bool("ISG_BEHIND_PROXY") else None
+AXES_USERNAME_CALLABLE = "isg.accounts.lockout.username_for_axes"
+AXES_LOCKOUT_CALLABLE = "isg.accounts.lockout.lockout_response"
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
 
 # Special-category data: short sessions that end with the browser.
 SESSION_COOKIE_AGE = 60 * 60 * 8

@@ -10,3 +10,9 @@ urlpatterns = [
     path("case-studies/", include("isg.casestudies.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Error pages that never read the request body, so they cannot fail (see isg/lib/errors.py).
+handler400 = "isg.lib.errors.bad_request"
+handler403 = "isg.lib.errors.permission_denied"
+handler404 = "isg.lib.errors.page_not_found"
+handler500 = "isg.lib.errors.server_error"

@@ -1,0 +1,109 @@
+"""Signing in and out, and looking after your own password."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET
+
+from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from .lockout import locked_out_page
+from .models import User
+from .sessions import end_all_sessions
+
+
+def home_for(user: User) -> str:
+    """Where a role starts after signing in. The site root decides for roles without a page here."""
+    if user.can_make_decisions:
+        return reverse("decisions:mine")
+    if user.role == User.Role.ADMIN and user.is_staff:
+        return reverse("admin:index")
+    if user.role == User.Role.TRAINER:
+        return reverse("casestudies:library")
+    return reverse("home")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class SignInView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # A safe `next` still wins (LoginView.get_success_url checks it first).
+        return home_for(self.request.user)
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        if form.retry_at:
+            return locked_out_page(self.request, form.retry_at, from_here=False)
+        return super().form_invalid(form)
+
+
+class SignOutView(auth_views.LogoutView):
+    """GET: the choice between this device and every device. POST: sign out (`everywhere=1` ends
+    every session of this user, on every device, before ending this one)."""
+
+    http_method_names = ["get", "post", "options"]
+    template_name = "accounts/sign_out.html"
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGIN_URL)
+        return render(request, self.template_name)
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        everywhere = request.POST.get("everywhere") == "1" and request.user.is_authenticated
+        if everywhere:
+            end_all_sessions(request.user)
+        response = super().post(request, *args, **kwargs)
+        if everywhere:
+            messages.success(request, "You have signed out on every device and browser.")
+        return response
+
+
+@require_GET
+def account(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/account.html")
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+    success_url = reverse_lazy("accounts:password-change-done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "registration/password_reset_form.html"
+    form_class = PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "registration/password_reset_done.html"
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    form_class = SetPasswordForm
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+
+@method_decorator(login_not_required, name="dispatch")
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "registration/password_reset_complete.html"
+
