@@ -11,11 +11,17 @@ from .model import (
     URGENT_ANSWER,
     URGENT_NODE,
     Answer,
+    Condition,
     Field,
     Flowchart,
+    GlossaryTerm,
     Node,
     Outcome,
+    OutcomeText,
+    Route,
     State,
+    Text,
+    matches,
 )
 from .walk import (
     InvalidStep,
@@ -34,8 +40,8 @@ from .yamlsource import Problem
 
 __all__ = [
     "ADVICE", "NOT_SURE", "START", "URGENT_ANSWER", "URGENT_NODE",
-    "Answer", "Field", "Flowchart", "FlowchartError", "InvalidStep", "Node", "Outcome", "Position",
-    "Problem", "Rewalk", "State", "Step",
-    "advance", "allowed_answers", "begin", "change_answer", "is_complete", "load_flowchart",
+    "Answer", "Condition", "Field", "Flowchart", "FlowchartError", "GlossaryTerm", "InvalidStep", "Node",
+    "Outcome", "OutcomeText", "Position", "Problem", "Rewalk", "Route", "State", "Step", "Text",
+    "advance", "allowed_answers", "begin", "change_answer", "is_complete", "load_flowchart", "matches",
     "outcome_of", "parse_flowchart", "replay",
 ]

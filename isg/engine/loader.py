@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import deque
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -16,21 +17,25 @@ from .model import (
     START,
     Answer,
     Choice,
+    Condition,
     Field,
     Flowchart,
+    GlossaryTerm,
     Node,
     Outcome,
+    Route,
     Source,
     State,
+    Text,
     Urgent,
     frozen,
 )
 from .reader import Reader, describe
 from .walk import transition
-from .yamlsource import LocatedDict, Problem, read_yaml
+from .yamlsource import LocatedDict, LocatedList, Problem, read_yaml
 
 CASE_ID = re.compile(r"^(cs(0[1-9]|1[0-9]|2[01])|gp[1-4])$")
-FIELD_TYPES = ("text", "textarea", "date", "choice")
+FIELD_TYPES = ("text", "textarea", "date", "choice", "confirm")
 NOT_SURE_LABEL = "I'm not sure"
 NOT_SURE_HINT = "Get advice first: you will come back to this question afterwards."
 
@@ -82,13 +87,15 @@ def _build(reader: Reader, root: Any, sha256: str, path: str) -> Flowchart | Non
         return None
     reader.keys(
         top, "the flowchart", required=("version", "title", "variables", "urgent", "nodes", "outcomes"),
-        optional=("credit",),
+        optional=("credit", "reminder", "after_sharing", "glossary"),
     )
     variables = _variables(reader, top)
     checker = _StateChecker(reader, variables)
     nodes = _nodes(reader, top, checker)
     outcomes = _outcomes(reader, top, checker)
     urgent = _urgent(reader, top, checker)
+    after_sharing = _text_items(reader, checker, top, "after_sharing", "the flowchart")
+    glossary = _glossary(reader, top)
     if urgent is None:
         return None
     return Flowchart(
@@ -101,6 +108,9 @@ def _build(reader: Reader, root: Any, sha256: str, path: str) -> Flowchart | Non
         urgent=urgent,
         variables=frozen(variables),
         path=path,
+        reminder=reader.text(top, "reminder", "the flowchart"),
+        after_sharing=after_sharing,
+        glossary=glossary,
     )
 
 
@@ -124,22 +134,44 @@ def _variables(reader: Reader, top: LocatedDict) -> dict[str, tuple[str, ...] | 
 
 
 class _StateChecker:
-    """Checks `set`, `unless` and `when` mappings against the declared variables."""
+    """Checks `set` and condition mappings (`when`, `unless`, `only_when`...) against the variables."""
 
     def __init__(self, reader: Reader, variables: dict[str, tuple[str, ...] | None]) -> None:
         self.reader, self.variables = reader, variables
 
-    def condition(self, parent: LocatedDict, key: str, what: str) -> State:
+    def condition(self, parent: LocatedDict, key: str, what: str) -> Condition:
+        """A condition: each variable maps to a value, or to a list of values (any of them)."""
+        return self._mapping(parent, key, what, lists=True)
+
+    def assignment(self, parent: LocatedDict, key: str, what: str) -> State:
+        """A `set`: each variable maps to exactly one value."""
+        return self._mapping(parent, key, what, lists=False)
+
+    def _mapping(self, parent: LocatedDict, key: str, what: str, *, lists: bool) -> Condition:
         value = parent.get(key)
         if value is None:
             return frozen()
         mapping = self.reader.mapping(value, parent.line_of(key), f"`{key}` of {what}")
         if mapping is None:
             return frozen()
-        return frozen({k: v for k, v in mapping.items() if self.pair(mapping, k, v, f"`{key}` of {what}")})
+        where = f"`{key}` of {what}"
+        result: dict[str, Any] = {}
+        for name, item in mapping.items():
+            line = mapping.line_of(name)
+            if isinstance(item, LocatedList):
+                if not lists:
+                    self.reader.fail(line, f"{where}: {name!r} takes one value, not a list")
+                elif not item:
+                    self.reader.fail(line, f"{where}: the list of values for {name!r} is empty")
+                else:
+                    checked = [self.pair(item.line_of(i), name, v, where) for i, v in enumerate(item)]  # report every bad value
+                    if all(checked):
+                        result[name] = tuple(dict.fromkeys(item))
+            elif self.pair(line, name, item, where):
+                result[name] = item
+        return frozen(result)
 
-    def pair(self, mapping: LocatedDict, name: Any, value: Any, what: str) -> bool:
-        line = mapping.line_of(name)
+    def pair(self, line: int, name: Any, value: Any, what: str) -> bool:
         if name not in self.variables:
             self.reader.fail(line, f"{what} uses the unknown variable {name!r}")
             return False
@@ -155,6 +187,65 @@ class _StateChecker:
             self.reader.fail(line, f"{what}: {value!r} is not a value of {name!r} (allowed: {', '.join(allowed)})")
             return False
         return True
+
+
+def _variants(
+    reader: Reader, checker: _StateChecker, raw: LocatedDict, key: str, what: str
+) -> tuple[str, tuple[Text, ...]]:
+    """A text that is a plain string or a list of `{when, text}` variants, the last without `when`.
+
+    Returns the default text (the plain string, or the last variant) and the variants.
+    """
+    value = raw.get(key)
+    if value is None:
+        return "", ()
+    if isinstance(value, str):
+        return value.strip(), ()
+    if not isinstance(value, LocatedList):
+        reader.fail(raw.line_of(key), f"`{key}` of {what} must be text or a list of variants, not {describe(value)}")
+        return "", ()
+    if not value:
+        reader.fail(raw.line_of(key), f"`{key}` of {what} has no variants: give at least one text")
+        return "", ()
+    variants = []
+    for index, item in enumerate(value):
+        line = value.line_of(index)
+        last = index == len(value) - 1
+        if isinstance(item, str):
+            text, when, has_when = item.strip(), frozen(), False
+        else:
+            spec = reader.mapping(item, line, f"each variant of `{key}` of {what}")
+            if spec is None:
+                continue
+            where = f"variant {index + 1} of `{key}` of {what}"
+            reader.keys(spec, where, required=("text",), optional=("when",))
+            text, when, has_when = reader.text(spec, "text", where), checker.condition(spec, "when", where), "when" in spec
+            if has_when and last:
+                reader.fail(
+                    spec.line_of("when"),
+                    f"the last variant of `{key}` of {what} must not have `when`: it is the text shown otherwise",
+                )
+        if not has_when and not last:
+            reader.fail(line, f"variant {index + 1} of `{key}` of {what} needs `when`: only the last variant may leave it out")
+        variants.append(Text(text=text, when=when, line=line))
+    return (variants[-1].text if variants else ""), tuple(variants)
+
+
+def _text_items(reader: Reader, checker: _StateChecker, raw: LocatedDict, key: str, what: str) -> tuple[Text, ...]:
+    """A list of texts, each a plain string or `{when, text}` (shown only when the state matches)."""
+    items = reader.sequence(raw, key, what)
+    result = []
+    for index, item in enumerate(items):
+        line = items.line_of(index)
+        if isinstance(item, str):
+            result.append(Text(text=item.strip(), line=line))
+        elif isinstance(item, LocatedDict):
+            where = f"item {index + 1} of `{key}` of {what}"
+            reader.keys(item, where, required=("text",), optional=("when",))
+            result.append(Text(text=reader.text(item, "text", where), when=checker.condition(item, "when", where), line=line))
+        else:
+            reader.fail(line, f"each item of `{key}` in {what} must be text or {{when, text}}, not {describe(item)}")
+    return tuple(result)
 
 
 def _nodes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[Node]:
@@ -182,6 +273,8 @@ def _node(reader: Reader, raw: LocatedDict, checker: _StateChecker) -> Node:
     )
     node_id = reader.identifier(raw, "id", "a node")
     what = f"node {node_id!r}"
+    question, question_variants = _variants(reader, checker, raw, "question", what)
+    hint, hint_variants = _variants(reader, checker, raw, "hint", what)
     terminal = reader.flag(raw, "terminal", what)
     offers_not_sure = reader.flag(raw, "not_sure", what, default=not terminal)
     answers = _answers(reader, raw, checker, what)
@@ -201,8 +294,10 @@ def _node(reader: Reader, raw: LocatedDict, checker: _StateChecker) -> Node:
             reader.fail(line, f"{what}: {case_id!r} is not a case-study id (cs01 to cs21, gp1 to gp4)")
     return Node(
         id=node_id,
-        question=reader.text(raw, "question", what),
-        hint=reader.text(raw, "hint", what),
+        question=question,
+        hint=hint,
+        question_variants=question_variants,
+        hint_variants=hint_variants,
         sources=_sources(reader, raw, what),
         case_studies=tuple(case_id for case_id, _ in case_studies),
         answers=tuple(answers),
@@ -223,7 +318,7 @@ def _answers(reader: Reader, raw: LocatedDict, checker: _StateChecker, what: str
             continue
         reader.keys(
             answer, f"an answer of {what}", required=("id", "label", "next"),
-            optional=("hint", "set", "unless", "requires_rationale"),
+            optional=("hint", "set", "unless", "only_when", "requires_rationale"),
         )
         answer_id = reader.identifier(answer, "id", f"an answer of {what}")
         where = f"answer {answer_id!r} of {what}"
@@ -231,12 +326,19 @@ def _answers(reader: Reader, raw: LocatedDict, checker: _StateChecker, what: str
             reader.fail(answer.line_of("id"), f"duplicate answer id {answer_id!r} in {what} (first on line {seen[answer_id]})")
             continue
         seen[answer_id] = answer.line_of("id")
-        next_id = answer.get("next")
-        if not isinstance(next_id, str):
-            reader.fail(answer.line_of("next"), f"`next` of {where} must be a node id, not {describe(next_id)}")
+        raw_next = answer.get("next")
+        routes: tuple[Route, ...] = ()
+        if isinstance(raw_next, LocatedList):
+            routes = _routes(reader, checker, raw_next, answer.line_of("next"), where)
+            next_id = routes[-1].next if routes else ""
+        elif isinstance(raw_next, str):
+            next_id = raw_next
+        else:
+            reader.fail(answer.line_of("next"), f"`next` of {where} must be a node id or a list of cases, not {describe(raw_next)}")
             next_id = ""
-        sets = checker.condition(answer, "set", where)
-        default_rationale = bool(RATIONALE_VARIABLES & set(sets))
+        sets = checker.assignment(answer, "set", where)
+        set_variables = set(sets).union(*(route.set for route in routes))
+        default_rationale = bool(RATIONALE_VARIABLES & set_variables)
         answers.append(
             Answer(
                 id=answer_id,
@@ -245,12 +347,53 @@ def _answers(reader: Reader, raw: LocatedDict, checker: _StateChecker, what: str
                 next=next_id,
                 set=sets,
                 unless=checker.condition(answer, "unless", where),
+                only_when=checker.condition(answer, "only_when", where),
+                routes=routes,
                 requires_rationale=reader.flag(answer, "requires_rationale", where, default=default_rationale),
                 line=answer.line_of("id"),
                 next_line=answer.line_of("next"),
             )
         )
     return answers
+
+
+def _routes(
+    reader: Reader, checker: _StateChecker, cases: LocatedList, line: int, where: str
+) -> tuple[Route, ...]:
+    """`next` as a list of cases `{when, next, set}`: the first whose `when` matches is taken."""
+    if not cases:
+        reader.fail(line, f"`next` of {where} has no cases: give a node id or at least one case")
+        return ()
+    routes = []
+    for index, item in enumerate(cases):
+        what = f"case {index + 1} of `next` of {where}"
+        case = reader.mapping(item, cases.line_of(index), what)
+        if case is None:
+            continue
+        reader.keys(case, what, required=("next",), optional=("when", "set"))
+        last = index == len(cases) - 1
+        if last and "when" in case:
+            reader.fail(case.line_of("when"), f"the last case of `next` of {where} must not have `when`: it is the route taken otherwise")
+        elif not last and "when" not in case:
+            reader.fail(case.line, f"{what} needs `when`: only the last case may leave it out")
+        elif not last and case.get("when") == {}:
+            reader.fail(case.line_of("when"), f"{what} has an empty `when`: name at least one variable")
+        target = case.get("next")
+        if not isinstance(target, str):
+            if "next" in case:
+                reader.fail(case.line_of("next"), f"`next` of {what} must be a node id, not {describe(target)}")
+            target = ""
+        elif target == RETURN:
+            reader.fail(case.line_of("next"), f"{what}: {RETURN!r} is not allowed in a conditional route")
+        routes.append(
+            Route(
+                when=checker.condition(case, "when", what),
+                next=target,
+                set=checker.assignment(case, "set", what),
+                line=case.line_of("next"),
+            )
+        )
+    return tuple(routes)
 
 
 def _sources(reader: Reader, raw: LocatedDict, what: str) -> tuple[Source, ...]:
@@ -269,6 +412,7 @@ def _fields(
 ) -> tuple[Field, ...]:
     fields: list[Field] = []
     seen: set[str] = set()
+    pending: list[tuple[int, LocatedDict, str]] = []
     items = reader.sequence(raw, "fields", what)
     for index, item in enumerate(items):
         spec = reader.mapping(item, items.line_of(index), f"each field of {what}")
@@ -276,7 +420,7 @@ def _fields(
             continue
         reader.keys(
             spec, f"a field of {what}", required=("id", "label"),
-            optional=("hint", "type", "choices", "required", "required_for", "required_when"),
+            optional=("hint", "type", "choices", "required", "required_for", "required_when", "required_if", "shown_for"),
         )
         field_id = reader.identifier(spec, "id", f"a field of {what}")
         where = f"field {field_id!r} of {what}"
@@ -289,10 +433,19 @@ def _fields(
         choices = _choices(reader, spec, where)
         if (field_type == "choice") != bool(choices):
             reader.fail(spec.line, f"{where}: `choices` go with type `choice`, and only with it")
+        shown_for = reader.identifiers(spec, "shown_for", where)
+        for answer_id, line in shown_for:
+            if answer_id not in answer_ids:
+                reader.fail(line, f"{where}: `shown_for` names {answer_id!r}, which is not an answer of {what}")
+        shown = {answer_id for answer_id, _ in shown_for}
         required_for = reader.identifiers(spec, "required_for", where)
         for answer_id, line in required_for:
             if answer_id not in answer_ids:
                 reader.fail(line, f"{where}: `required_for` names {answer_id!r}, which is not an answer of {what}")
+            elif shown and answer_id not in shown:
+                reader.fail(line, f"{where}: `required_for` names {answer_id!r}, but the field is not shown for it")
+        if "required_if" in spec:
+            pending.append((len(fields), spec, where))
         fields.append(
             Field(
                 id=field_id,
@@ -303,9 +456,51 @@ def _fields(
                 required=reader.flag(spec, "required", where),
                 required_for=frozenset(answer_id for answer_id, _ in required_for),
                 required_when=checker.condition(spec, "required_when", where),
+                shown_for=frozenset(shown),
+                line=spec.line_of("id"),
             )
         )
+    by_id = {f.id: f for f in fields}
+    for index, spec, where in pending:
+        fields[index] = replace(fields[index], required_if=_required_if(reader, spec, where, fields[index].id, by_id, what))
     return tuple(fields)
+
+
+def _required_if(
+    reader: Reader, spec: LocatedDict, where: str, own_id: str, by_id: dict[str, Field], what: str
+) -> Condition:
+    """`required_if: {other_field: value or [values]}`, checked against the other fields on the page."""
+    mapping = reader.mapping(spec.get("required_if"), spec.line_of("required_if"), f"`required_if` of {where}")
+    if mapping is None:
+        return frozen()
+    result: dict[str, Any] = {}
+    for other_id, value in mapping.items():
+        line = mapping.line_of(other_id)
+        other = by_id.get(other_id) if other_id != own_id else None
+        if other is None:
+            reader.fail(line, f"{where}: `required_if` names {other_id!r}, which is not another field of {what}")
+            continue
+        values = list(value) if isinstance(value, LocatedList) else [value]
+        if not values:
+            reader.fail(line, f"{where}: `required_if`: the list of values for {other_id!r} is empty")
+            continue
+        ok = True
+        for item in values:
+            if other.type == "choice":
+                choice_ids = [c.id for c in other.choices]
+                if item not in choice_ids:
+                    reader.fail(line, f"{where}: `required_if`: {describe(item)} is not a choice of field {other_id!r} (choices: {', '.join(choice_ids)})")
+                    ok = False
+            elif other.type == "confirm":
+                if not isinstance(item, bool):
+                    reader.fail(line, f"{where}: `required_if`: field {other_id!r} is a `confirm` box, so the value must be true or false, not {describe(item)}")
+                    ok = False
+            elif not isinstance(item, str):
+                reader.fail(line, f"{where}: `required_if`: field {other_id!r} holds text, not {describe(item)}")
+                ok = False
+        if ok:
+            result[other_id] = tuple(dict.fromkeys(values)) if isinstance(value, LocatedList) else value
+    return frozen(result)
 
 
 def _choices(reader: Reader, spec: LocatedDict, where: str) -> tuple[Choice, ...]:
@@ -330,7 +525,7 @@ def _outcomes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[
         reader.keys(
             raw, "an outcome", required=("id", "title"),
             optional=("when", "when_any", "requires_approval", "approval", "summary", "what_to_do",
-                      "lawful_basis", "record_must_contain"),
+                      "lawful_basis", "record_must_contain", "shares"),
         )
         outcome_id = reader.identifier(raw, "id", "an outcome")
         what = f"outcome {outcome_id!r}"
@@ -344,21 +539,26 @@ def _outcomes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[
             holder = LocatedDict({"when_any": alternative})
             holder.line, holder.key_lines = alternatives.line_of(alt_index), {"when_any": alternatives.line_of(alt_index)}
             when_any.append(checker.condition(holder, "when_any", what))
+        title, title_variants = _variants(reader, checker, raw, "title", what)
+        summary, summary_variants = _variants(reader, checker, raw, "summary", what)
         approval = reader.text(raw, "approval", what)
         if approval not in ("", "retrospective"):
             reader.fail(raw.line_of("approval"), f"{what}: `approval` may only be \"retrospective\"")
         outcomes.append(
             Outcome(
                 id=outcome_id,
-                title=reader.text(raw, "title", what),
-                summary=reader.text(raw, "summary", what),
+                title=title,
+                summary=summary,
+                title_variants=title_variants,
+                summary_variants=summary_variants,
+                shares=reader.flag(raw, "shares", what),
                 when=checker.condition(raw, "when", what),
                 when_any=tuple(when_any),
                 requires_approval=reader.flag(raw, "requires_approval", what),
                 approval=approval,
-                what_to_do=reader.texts(raw, "what_to_do", what),
-                lawful_basis=reader.texts(raw, "lawful_basis", what),
-                record_must_contain=reader.texts(raw, "record_must_contain", what),
+                what_to_do_items=_text_items(reader, checker, raw, "what_to_do", what),
+                lawful_basis_items=_text_items(reader, checker, raw, "lawful_basis", what),
+                record_must_contain_items=_text_items(reader, checker, raw, "record_must_contain", what),
                 line=raw.line_of("id"),
             )
         )
@@ -378,8 +578,51 @@ def _urgent(reader: Reader, top: LocatedDict, checker: _StateChecker) -> Urgent 
         label=reader.text(raw, "label", "`urgent`"),
         next=next_id,
         guidance=reader.texts(raw, "guidance", "`urgent`"),
-        set=checker.condition(raw, "set", "`urgent`"),
+        set=checker.assignment(raw, "set", "`urgent`"),
     )
+
+
+def _glossary(reader: Reader, top: LocatedDict) -> tuple[GlossaryTerm, ...]:
+    terms: list[GlossaryTerm] = []
+    ids: dict[str, int] = {}
+    names: dict[str, int] = {}
+    items = reader.sequence(top, "glossary", "the flowchart")
+    for index, item in enumerate(items):
+        entry = reader.mapping(item, items.line_of(index), "each glossary entry")
+        if entry is None:
+            continue
+        reader.keys(entry, "a glossary entry", required=("id", "term", "definition"), optional=("aliases", "sources"))
+        term_id = reader.identifier(entry, "id", "a glossary entry")
+        what = f"glossary entry {term_id!r}"
+        if term_id in ids:
+            reader.fail(entry.line_of("id"), f"duplicate glossary id {term_id!r} (first on line {ids[term_id]})")
+        elif term_id:
+            ids[term_id] = entry.line_of("id")
+        term = reader.text(entry, "term", what)
+        wordings = [(term, entry.line_of("term"))] if term else []
+        aliases = reader.sequence(entry, "aliases", what)
+        for alias_index, alias in enumerate(aliases):
+            if isinstance(alias, str) and alias.strip():
+                wordings.append((alias.strip(), aliases.line_of(alias_index)))
+            else:
+                reader.fail(aliases.line_of(alias_index), f"each alias of {what} must be text, not {describe(alias)}")
+        for wording, line in wordings:
+            key = " ".join(wording.casefold().split())
+            if key in names:
+                reader.fail(line, f"{what}: the term or alias {wording!r} is already used on line {names[key]}")
+            else:
+                names[key] = line
+        terms.append(
+            GlossaryTerm(
+                id=term_id,
+                term=term,
+                definition=reader.text(entry, "definition", what),
+                aliases=tuple(w for w, _ in wordings[1 if term else 0:]),
+                sources=_sources(reader, entry, what),
+                line=entry.line_of("id"),
+            )
+        )
+    return tuple(terms)
 
 
 # -- graph checks -----------------------------------------------------------------------------
@@ -399,11 +642,12 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
         reader.fail(1, f"`urgent` leads to {flowchart.urgent.next!r}, which is not a node")
     for node in nodes.values():
         for answer in node.answers:
-            if answer.next == RETURN:
-                if node.id != ADVICE or answer.id != "resolved":
-                    reader.fail(answer.next_line, f"{RETURN!r} is only allowed on {ADVICE}: resolved")
-            elif answer.next not in nodes:
-                reader.fail(answer.next_line, f"answer {answer.id!r} of {node.id!r} leads to {answer.next!r}, which is not a node")
+            for route in answer.routes:
+                if route.next == RETURN:
+                    if node.id != ADVICE or answer.id != "resolved":
+                        reader.fail(answer.next_line, f"{RETURN!r} is only allowed on {ADVICE}: resolved")
+                elif route.next not in nodes:
+                    reader.fail(route.line, f"answer {answer.id!r} of {node.id!r} leads to {route.next!r}, which is not a node")
     if reader.problems:
         return
     edges = _edges(flowchart)
@@ -425,12 +669,17 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
 
 
 def _edges(flowchart: Flowchart, *, returns: bool = True) -> dict[str, set[str]]:
-    """Answer edges, with `@return` read as an edge back to every node that can lead to advice."""
+    """Answer edges (one per route case), with `@return` read as an edge back to every node that can
+    lead to advice."""
     edges = {node_id: set() for node_id in flowchart.nodes}
-    returners = {n.id for n in flowchart.nodes.values() if any(a.next == ADVICE for a in n.answers)} if returns else set()
+    returners = (
+        {n.id for n in flowchart.nodes.values() if any(r.next == ADVICE for a in n.answers for r in a.routes)}
+        if returns else set()
+    )
     for node in flowchart.nodes.values():
         for answer in node.answers:
-            edges[node.id] |= returners if answer.next == RETURN else {answer.next}
+            for route in answer.routes:
+                edges[node.id] |= returners if route.next == RETURN else {route.next}
     return edges
 
 
@@ -444,23 +693,68 @@ def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _live_variables(flowchart: Flowchart) -> dict[str, frozenset[str]]:
+    """For each node, the variables some later condition may still read before an answer resets them.
+
+    A condition reads a variable in an outcome rule (at the terminal node), an `unless`, an
+    `only_when` or the `when` of a route case. Display-text conditions are not counted: they change
+    neither the route nor the outcome. Backwards data flow over every edge (each route case and the
+    urgent button from every question): a variable is live at a node if it is read there, or live
+    at a successor and not set on the way. `@return` edges are left out: advice returns to the node
+    the walk came from, so the search keeps that node's live variables too while it is at advice
+    (see `_check_outcomes`). A variable that is not live cannot change where a walk goes or how it ends.
+    """
+    nodes, urgent = flowchart.nodes, flowchart.urgent
+    outcome_reads = {name for o in flowchart.outcomes for c in (o.when, *o.when_any) for name in c}
+    reads: dict[str, set[str]] = {}
+    edges: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for node in nodes.values():
+        if node.is_terminal:
+            reads[node.id], edges[node.id] = set(outcome_reads), []
+            continue
+        reads[node.id] = set()
+        edges[node.id] = [(urgent.next, frozenset(urgent.set))]
+        for answer in node.answers:
+            reads[node.id].update(answer.unless, answer.only_when)
+            for route in answer.routes:
+                reads[node.id].update(route.when)
+                if route.next != RETURN:
+                    edges[node.id].append((route.next, frozenset(answer.set) | frozenset(route.set)))
+    live = {node_id: set(read) for node_id, read in reads.items()}
+    changed = True
+    while changed:
+        changed = False
+        for node_id, out in edges.items():
+            now = set(reads[node_id])
+            for target, kills in out:
+                now |= live[target] - kills
+            if now != live[node_id]:
+                live[node_id], changed = now, True
+    return {node_id: frozenset(names) for node_id, names in live.items()}
+
+
 def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
     """Explore every reachable (node, state) pair, urgent button included, and check the rules.
 
-    Only variables that some condition reads (outcome rules, `unless`) can change where a walk
-    goes or how it ends, so the search tracks just those: the same answer, far fewer states.
+    Only variables that some condition may still read (`_live_variables`) can change where a walk
+    goes or how it ends, so the search keeps just those at each node: the same answer, far fewer
+    states.
     """
-    read = {name for o in flowchart.outcomes for c in (o.when, *o.when_any) for name in c}
-    read |= {name for n in flowchart.nodes.values() for a in n.answers for name in a.unless}
+    live = _live_variables(flowchart)
+    keeps: dict[tuple[str, str | None], frozenset[str]] = {}
 
-    def project(state: State) -> State:
-        return frozen({k: v for k, v in state.items() if k in read})
+    def project(state: State, at: str, return_to: str | None) -> State:
+        keep = keeps.get((at, return_to))
+        if keep is None:
+            keep = keeps[at, return_to] = live[at] | live[return_to] if return_to else live[at]
+        return frozen({k: v for k, v in state.items() if k in keep})
 
     start = (START, frozen(), None)
     seen = {(START, (), None)}
     queue = deque([start])
     reached: set[str] = set()
     unmatched: list[dict[str, Any]] = []
+    stuck: list[tuple[Node, dict[str, Any]]] = []
     while queue:
         at, state, return_to = queue.popleft()
         node = flowchart.node(at)
@@ -471,13 +765,16 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
             else:
                 reached.add(outcome.id)
             continue
-        moves = [(at, a.id) for a in node.offered_answers(state)] + [("*", "urgent")]
+        offered = node.offered_answers(state)
+        if not offered:
+            stuck.append((node, dict(state)))
+        moves = [(at, a.id) for a in offered] + [("*", "urgent")]
         for node_id, answer_id in moves:
             try:
                 target, new_state, new_return = transition(flowchart, at, state, return_to, node_id, answer_id)
             except ValueError:
                 continue
-            new_state = project(new_state)
+            new_state = project(new_state, target, new_return)
             key = (target, tuple(sorted(new_state.items())), new_return)
             if key not in seen:
                 seen.add(key)
@@ -487,3 +784,6 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
             reader.fail(outcome.line, f"outcome {outcome.id!r} can never be reached: an earlier rule or the graph always prevents it")
     if unmatched:
         reader.fail(1, f"a walk can reach the end with a state that no outcome rule matches: {unmatched[0]}")
+    if stuck:
+        node, state = stuck[0]
+        reader.fail(node.line, f"node {node.id!r} offers no answer when the state is {state}: check `only_when` and `unless`")

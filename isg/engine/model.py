@@ -9,6 +9,8 @@ from typing import Any
 
 type StateValue = str | bool
 type State = Mapping[str, StateValue]
+# A condition maps a variable to one value, or to a tuple of values (any of them matches).
+type Condition = Mapping[str, StateValue | tuple[StateValue, ...]]
 
 START = "start"
 ADVICE = "seek_advice"
@@ -20,15 +22,66 @@ URGENT_ANSWER = "urgent"
 # Answers that set one of these need a written rationale (flowchart spec, section 3).
 RATIONALE_VARIABLES = frozenset({"decision", "consent_status", "harm_level", "public_interest", "approval"})
 
+# Values a ticked checkbox may arrive as from a form (`confirm` fields in `required_if`).
+TICKED = frozenset({True, "on", "true", "yes", "1"})
+
 
 def frozen(mapping: Mapping[str, Any] | None = None) -> Mapping[str, Any]:
     return MappingProxyType(dict(mapping or {}))
+
+
+def matches(condition: Condition, state: State) -> bool:
+    """Every pair holds: the state's value equals the value, or is one of a tuple of values."""
+    for key, value in condition.items():
+        actual = state.get(key)
+        if isinstance(value, tuple):
+            if actual not in value:
+                return False
+        elif actual != value:
+            return False
+    return True
+
+
+def condition_values(value: Any) -> tuple[Any, ...]:
+    """The values one condition pair accepts, as a tuple."""
+    return value if isinstance(value, tuple) else (value,)
 
 
 @dataclass(frozen=True)
 class Source:
     title: str
     url: str = ""
+
+
+@dataclass(frozen=True)
+class Text:
+    """A piece of display text, shown only when `when` matches the state (always, if empty)."""
+
+    text: str
+    when: Condition = field(default_factory=frozen)
+    line: int = 0
+
+    def applies_to(self, state: State) -> bool:
+        return not self.when or matches(self.when, state)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def pick_variant(variants: tuple[Text, ...], default: str, state: State) -> str:
+    """The text of the first variant whose `when` matches; `default` if there is none."""
+    for variant in variants:
+        if variant.applies_to(state):
+            return variant.text
+    return default
+
+
+def shown_texts(items: tuple[Text, ...], state: State) -> tuple[str, ...]:
+    return tuple(item.text for item in items if item.applies_to(state))
+
+
+def _plain(items: tuple[Text, ...]) -> tuple[str, ...]:
+    return tuple(item.text for item in items if not item.when)
 
 
 @dataclass(frozen=True)
@@ -39,7 +92,11 @@ class Choice:
 
 @dataclass(frozen=True)
 class Field:
-    """An extra answer asked on the same page as a question; the engine never routes on it."""
+    """An extra answer asked on the same page as a question; the engine never routes on it.
+
+    `shown_for` limits the field to some answers (empty: every answer). `required_if` maps other
+    field ids on the same page to a value (or a tuple of values) that makes this one required.
+    """
 
     id: str
     label: str
@@ -48,34 +105,94 @@ class Field:
     choices: tuple[Choice, ...] = ()
     required: bool = False
     required_for: frozenset[str] = frozenset()
-    required_when: State = field(default_factory=frozen)
+    required_when: Condition = field(default_factory=frozen)
+    shown_for: frozenset[str] = frozenset()
+    required_if: Condition = field(default_factory=frozen)
+    line: int = 0
 
-    def is_required(self, *, answer: str | None, state: State) -> bool:
+    def is_shown_for(self, answer: str | None) -> bool:
+        """Whether the page shows (and keeps) this field when `answer` is chosen."""
+        return not self.shown_for or answer is None or answer in self.shown_for
+
+    def is_required(self, *, answer: str | None, state: State, values: Mapping[str, Any] | None = None) -> bool:
+        if not self.is_shown_for(answer):
+            return False
         if self.required:
             return True
         if answer is not None and answer in self.required_for:
             return True
-        return bool(self.required_when) and matches(self.required_when, state)
+        if self.required_when and matches(self.required_when, state):
+            return True
+        return bool(self.required_if) and _fields_match(self.required_if, values or {})
+
+
+def _fields_match(condition: Condition, values: Mapping[str, Any]) -> bool:
+    for field_id, expected in condition.items():
+        actual = values.get(field_id)
+        wanted = condition_values(expected)
+        if any(isinstance(v, bool) for v in wanted):
+            if (actual in TICKED) not in wanted:
+                return False
+        elif actual not in wanted:
+            return False
+    return True
+
+
+@dataclass(frozen=True)
+class Route:
+    """One case of an answer's `next`: taken when `when` matches (an empty `when` always does)."""
+
+    when: Condition = field(default_factory=frozen)
+    next: str = ""
+    set: State = field(default_factory=frozen)
+    line: int = 0
 
 
 @dataclass(frozen=True)
 class Answer:
+    """An answer to a node. `next` is the default route's target; `routes` holds every case.
+
+    A plain `next: node` gives one route with no `when`; a list of cases gives one route per case,
+    the last (default) one with no `when`. `routes` is never empty.
+    """
+
     id: str
     label: str
     next: str
     hint: str = ""
     set: State = field(default_factory=frozen)
-    unless: State = field(default_factory=frozen)
+    unless: Condition = field(default_factory=frozen)
     requires_rationale: bool = False
     line: int = 0
     next_line: int = 0
+    only_when: Condition = field(default_factory=frozen)
+    routes: tuple[Route, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.routes:
+            object.__setattr__(self, "routes", (Route(next=self.next, line=self.next_line),))
+
+    @property
+    def is_conditional(self) -> bool:
+        return len(self.routes) > 1
 
     def is_offered(self, state: State) -> bool:
+        if self.only_when and not matches(self.only_when, state):
+            return False
         return not (self.unless and matches(self.unless, state))
+
+    def route_for(self, state: State) -> Route:
+        """The first route whose `when` matches `state` (the state the question was asked in)."""
+        for route in self.routes:
+            if not route.when or matches(route.when, state):
+                return route
+        return self.routes[-1]
 
 
 @dataclass(frozen=True)
 class Node:
+    """A question. `question` and `hint` are the default texts; `*_variants` hold any alternatives."""
+
     id: str
     question: str
     hint: str = ""
@@ -86,12 +203,20 @@ class Node:
     offers_not_sure: bool = True
     is_terminal: bool = False
     line: int = 0
+    question_variants: tuple[Text, ...] = ()
+    hint_variants: tuple[Text, ...] = ()
 
     def answer(self, answer_id: str) -> Answer | None:
         return next((a for a in self.answers if a.id == answer_id), None)
 
     def offered_answers(self, state: State) -> tuple[Answer, ...]:
         return tuple(a for a in self.answers if a.is_offered(state))
+
+    def question_for(self, state: State) -> str:
+        return pick_variant(self.question_variants, self.question, state)
+
+    def hint_for(self, state: State) -> str:
+        return pick_variant(self.hint_variants, self.hint, state)
 
 
 @dataclass(frozen=True)
@@ -103,18 +228,52 @@ class Urgent:
 
 
 @dataclass(frozen=True)
+class OutcomeText:
+    """An outcome's texts for one final state: variants chosen, conditional lines filtered."""
+
+    title: str
+    summary: str
+    what_to_do: tuple[str, ...]
+    lawful_basis: tuple[str, ...]
+    record_must_contain: tuple[str, ...]
+    reminder: str
+    after_sharing: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Outcome:
+    """An outcome rule and its texts.
+
+    `title` and `summary` are the default variants; `what_to_do`, `lawful_basis` and
+    `record_must_contain` hold the lines shown whatever the state. The `*_variants` and `*_items`
+    keep everything, conditions included: use `text_for(state, flowchart)` to display an outcome.
+    """
+
     id: str
     title: str
     summary: str = ""
-    when: State = field(default_factory=frozen)
-    when_any: tuple[State, ...] = ()
+    when: Condition = field(default_factory=frozen)
+    when_any: tuple[Condition, ...] = ()
     requires_approval: bool = False
     approval: str = ""
     what_to_do: tuple[str, ...] = ()
     lawful_basis: tuple[str, ...] = ()
     record_must_contain: tuple[str, ...] = ()
     line: int = 0
+    shares: bool = False
+    title_variants: tuple[Text, ...] = ()
+    summary_variants: tuple[Text, ...] = ()
+    what_to_do_items: tuple[Text, ...] = ()
+    lawful_basis_items: tuple[Text, ...] = ()
+    record_must_contain_items: tuple[Text, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("what_to_do", "lawful_basis", "record_must_contain"):
+            items, plain = getattr(self, f"{name}_items"), getattr(self, name)
+            if items and not plain:
+                object.__setattr__(self, name, _plain(items))
+            elif plain and not items:
+                object.__setattr__(self, f"{name}_items", tuple(Text(text) for text in plain))
 
     def applies_to(self, state: State) -> bool:
         all_hold = not self.when or matches(self.when, state)
@@ -124,6 +283,32 @@ class Outcome:
     @property
     def is_retrospective(self) -> bool:
         return self.approval == "retrospective"
+
+    def text_for(self, state: State, flowchart: Flowchart | None = None) -> OutcomeText:
+        return OutcomeText(
+            title=pick_variant(self.title_variants, self.title, state),
+            summary=pick_variant(self.summary_variants, self.summary, state),
+            what_to_do=shown_texts(self.what_to_do_items, state),
+            lawful_basis=shown_texts(self.lawful_basis_items, state),
+            record_must_contain=shown_texts(self.record_must_contain_items, state),
+            reminder=flowchart.reminder if flowchart else "",
+            after_sharing=shown_texts(flowchart.after_sharing, state) if flowchart and self.shares else (),
+        )
+
+
+@dataclass(frozen=True)
+class GlossaryTerm:
+    id: str
+    term: str
+    definition: str
+    aliases: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+    line: int = 0
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The term and its aliases: every wording that should link to this entry."""
+        return (self.term, *self.aliases)
 
 
 @dataclass(frozen=True)
@@ -137,6 +322,9 @@ class Flowchart:
     variables: Mapping[str, tuple[str, ...] | None]  # None means boolean
     credit: str = ""
     path: str = ""
+    reminder: str = ""
+    after_sharing: tuple[Text, ...] = ()
+    glossary: tuple[GlossaryTerm, ...] = ()
 
     @property
     def terminal(self) -> Node:
@@ -156,6 +344,5 @@ class Flowchart:
     def outcome(self, outcome_id: str) -> Outcome | None:
         return next((o for o in self.outcomes if o.id == outcome_id), None)
 
-
-def matches(condition: State, state: State) -> bool:
-    return all(state.get(key) == value for key, value in condition.items())
+    def glossary_term(self, term_id: str) -> GlossaryTerm | None:
+        return next((t for t in self.glossary if t.id == term_id), None)

@@ -8,7 +8,8 @@ from typing import Any
 
 from .yamlsource import LocatedDict, LocatedList, Problem
 
-ID_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Ids may start with a digit (answer `18_plus`, spec 7.2 F5); quote ones YAML would read as numbers ("16_17").
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 
 
 def describe(value: Any) -> str:
@@ -16,6 +17,12 @@ def describe(value: Any) -> str:
         return f"the boolean {str(value).lower()} (YAML reads bare yes/no/on/off as booleans: quote it)"
     if value is None:
         return "nothing"
+    if isinstance(value, int | float):
+        return f"the number {value!r} (YAML reads bare values such as 16_17 as numbers: quote it)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
     return f"{type(value).__name__} {value!r}"
 
 

@@ -85,14 +85,16 @@ def transition(
     answer = flowchart.node(at).answer(answer_id)
     if answer is None or not answer.is_offered(state):
         raise ValueError(f"{answer_id!r} is not an answer {at!r} accepts here")
-    target = answer.next
+    # A conditional route reads the state the question was asked in, before this answer's `set`.
+    route = answer.route_for(state) if len(answer.routes) > 1 else answer.routes[0]
+    target = route.next
     if target == RETURN:
         if return_to is None:
             raise ValueError("there is no question to return to after advice")
         target, return_to = return_to, None
     elif target == ADVICE:
         return_to = at
-    return target, frozen({**state, **answer.set}), return_to
+    return target, frozen({**state, **answer.set, **route.set}), return_to
 
 
 def advance(flowchart: Flowchart, position: Position, step: Step, *, index: int | None = None) -> Position:

@@ -1,4 +1,4 @@
-"""Walking the shipped flowchart: routing, state, not-sure returns, urgent jumps, changes, outcomes."""
+"""Walking the published 1.0.1 flowchart: routing, state, not-sure returns, urgent jumps, changes, outcomes."""
 
 from collections import deque
 
@@ -16,7 +16,8 @@ from isg.engine import (
     replay,
 )
 
-from .walks import TO_CONFIDENTIAL, WALKS, steps
+from .walks import TO_CONFIDENTIAL, steps
+from .walks import WALKS_1_0_1 as WALKS
 
 
 @pytest.mark.parametrize("outcome_id", list(WALKS))

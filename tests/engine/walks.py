@@ -1,4 +1,7 @@
-"""Named walks through the shipped flowchart, shared by the engine tests."""
+"""Named walks through the flowchart, one per outcome, shared by the engine, page and browser tests.
+
+`WALKS` is for the shipped file (1.1.0); `WALKS_1_0_1` for the archived 1.0.1 file.
+"""
 
 from isg.engine import Step
 
@@ -12,7 +15,7 @@ TO_CONFIDENTIAL = ("start:want_to_share", "emergency_check:no", "purpose:yes", "
                    "identifiable:yes")
 TAIL = ("recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform")
 
-WALKS = {
+WALKS_1_0_1 = {
     "outcome_emergency_share": ("start:want_to_share", "emergency_check:yes", "minimum_necessary:all_relevant", *TAIL),
     "outcome_seek_advice": (*TO_CONFIDENTIAL, "confidential:not_sure", "seek_advice:unresolved"),
     "outcome_do_not_share": ("start:asked_to_share", "emergency_check:no", "purpose:no"),
@@ -32,4 +35,10 @@ WALKS = {
     "outcome_share_without_consent": (*TO_CONFIDENTIAL, "confidential:yes", "consent_safe_to_ask:yes_unsafe",
                                       "harm_threshold:yes_serious", "manager_approval:approved",
                                       "minimum_necessary:all_relevant", *TAIL),
+}
+
+# 1.1.0 (flowchart.md 7.2): when nothing identifies anyone, secure_method ends the walk (no inform_person).
+WALKS = {
+    **WALKS_1_0_1,
+    "outcome_share_anonymised": WALKS_1_0_1["outcome_share_anonymised"][:-1],
 }
