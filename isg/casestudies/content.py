@@ -32,6 +32,8 @@ class Walk:
     expected_outcome: str
     steps: tuple[WalkStep, ...]
     line: int = 0
+    alternative: bool = False
+    """True for a hypothetical walk that explores a route the document does not describe."""
 
     def engine_steps(self) -> list[Step]:
         return [Step(node=s.node, answer=s.answer) for s in self.steps]
@@ -296,7 +298,7 @@ def _walks(reader: Reader, raw: LocatedDict, flowchart: Flowchart) -> tuple[Walk
         spec = reader.mapping(item, items.line_of(index), "each walk")
         if spec is None:
             continue
-        reader.keys(spec, "a walk", required=("id", "title", "expected_outcome", "steps"))
+        reader.keys(spec, "a walk", required=("id", "title", "expected_outcome", "steps"), optional=("alternative",))
         walk_id = reader.identifier(spec, "id", "a walk")
         if walk_id in seen:
             reader.fail(spec.line_of("id"), f"duplicate walk id {walk_id!r}")
@@ -325,5 +327,8 @@ def _walks(reader: Reader, raw: LocatedDict, flowchart: Flowchart) -> tuple[Walk
                 allowed = ", ".join(a.id for a in flowchart.node(node_id).answers)
                 reader.fail(line, f"unknown answer {answer_id!r} for node {node_id!r} (allowed: {allowed})")
             steps.append(WalkStep(node_id, answer_id, reader.text(step, "commentary", "a step"), line))
-        walks.append(Walk(walk_id, reader.text(spec, "title", "a walk"), expected, tuple(steps), spec.line))
+        alternative = reader.flag(spec, "alternative", f"walk {walk_id!r}")
+        walks.append(Walk(walk_id, reader.text(spec, "title", "a walk"), expected, tuple(steps), spec.line, alternative))
+    if walks and walks[0].alternative:
+        reader.fail(walks[0].line, "the first walk must be one the document describes; put alternative walks after it")
     return tuple(walks)

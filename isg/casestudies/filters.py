@@ -45,7 +45,8 @@ def case_outcomes(case: CaseStudy) -> set[str]:
     A case such as cs20 states one outcome overall but has a walk (the first visit) that ends in
     another, and a reader filtering on either should find it.
     """
-    outcomes = {walk.expected_outcome for walk in case.walks}
+    # Alternative walks explore facts the document does not describe, so they never count here.
+    outcomes = {walk.expected_outcome for walk in case.walks if not walk.alternative}
     if case.stated_outcome:
         outcomes.add(case.stated_outcome)
     return outcomes

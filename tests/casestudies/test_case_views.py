@@ -1,5 +1,7 @@
 from django.urls import reverse
 
+from isg.flowchart.services import current_flowchart
+
 
 def test_case_page_shows_the_full_text_and_the_credit(signed_in):
     response = signed_in.get("/case-studies/cs13/")
@@ -61,7 +63,7 @@ def test_walk_overview_lists_every_step_in_order(signed_in):
     page = response.content.decode()
     assert '<ol class="govuk-list govuk-list--number">' in page
     assert page.count('href="/case-studies/cs13/walks/main/steps/') == 13  # 12 steps and "Start at step 1"
-    assert page.index("What is happening?") < page.index("Is anyone in immediate danger now?")
+    assert page.index("What is happening?") < page.index(current_flowchart().node("emergency_check").question)
     assert "Where this leads: Do not share" in page
 
 
@@ -104,3 +106,54 @@ def test_the_documents_emphasis_shows_as_emphasis_not_asterisks(signed_in):
     page = signed_in.get("/case-studies/cs12/").content.decode()
     assert "<em>Working Together to Safeguard Children 2015</em>" in page
     assert "*Working Together" not in page
+
+
+ALTERNATIVE_NOTE = "Alternative walk: not what the document describes"
+ALTERNATIVE_TAG = '<strong class="govuk-tag govuk-tag--yellow">Alternative walk</strong>'
+
+
+def test_case_page_marks_only_the_alternative_walk(signed_in):
+    page = signed_in.get("/case-studies/cs05/").content.decode()
+    assert page.count(ALTERNATIVE_TAG) == 1
+    assert page.count(ALTERNATIVE_NOTE) == 1
+    main, alternative = page.index("What should have happened"), page.index("Alternative: if her manager had refused")
+    assert main < page.index(ALTERNATIVE_TAG) < alternative  # the tag heads the alternative walk, not the main one
+    assert 'href="/case-studies/cs05/walks/if_the_manager_said_no/"' in page
+
+
+def test_a_case_without_alternative_walks_shows_no_marking(signed_in):
+    page = signed_in.get("/case-studies/cs13/").content.decode()
+    assert ALTERNATIVE_NOTE not in page and "Alternative walk" not in page
+
+
+def test_walk_overview_and_steps_mark_an_alternative_walk(signed_in):
+    overview = signed_in.get("/case-studies/cs05/walks/if_the_manager_said_no/").content.decode()
+    assert ALTERNATIVE_TAG in overview and ALTERNATIVE_NOTE in overview
+    assert "says which facts are changed" in overview
+    assert overview.index(ALTERNATIVE_NOTE) < overview.index("All the steps")
+    step = signed_in.get("/case-studies/cs05/walks/if_the_manager_said_no/steps/1/").content.decode()
+    assert ALTERNATIVE_TAG in step and ALTERNATIVE_NOTE in step
+    assert "An alternative walk: it follows what the staff member actually did" in step
+
+
+def test_walk_overview_and_steps_of_a_documented_walk_are_not_marked(signed_in):
+    for url in ("/case-studies/cs05/walks/should_have/", "/case-studies/cs05/walks/should_have/steps/1/",
+                "/case-studies/cs07/walks/ted/"):
+        page = signed_in.get(url).content.decode()
+        assert ALTERNATIVE_NOTE not in page, url
+
+
+def test_last_step_of_the_manager_refusal_walk_leads_to_seek_advice(signed_in):
+    overview = signed_in.get("/case-studies/cs05/walks/if_the_manager_said_no/").content.decode()
+    steps = overview.count('href="/case-studies/cs05/walks/if_the_manager_said_no/steps/') - 1  # less "Start at step 1"
+    last = signed_in.get(f"/case-studies/cs05/walks/if_the_manager_said_no/steps/{steps}/").content.decode()
+    assert "No, they do not agree and I remain concerned: escalate" in last
+    assert "Where this leads" in last and ALTERNATIVE_NOTE in last
+
+
+def test_training_on_an_alternative_walk_says_what_it_supposes(signed_in):
+    page = signed_in.get("/case-studies/cs20/walks/first_visit_if_under_13/train/", follow=True).content.decode()
+    assert ALTERNATIVE_NOTE in page
+    assert "Alternative: the first visit, if Natasha were under 13" in page
+    plain = signed_in.get("/case-studies/cs20/walks/first_visit/train/", follow=True).content.decode()
+    assert ALTERNATIVE_NOTE not in plain

@@ -32,3 +32,11 @@ def test_node_filter_matches_either_side_of_the_link():
 
 def test_filters_combine():
     assert ids(LibraryFilter(subjects=frozenset({"unborn"}), theme="pre_birth", agency="midwifery")) == ["cs21", "gp1", "gp3"]
+
+
+def test_alternative_walks_do_not_make_a_case_illustrate_their_outcome():
+    # cs05's alternative walk (the manager says no) ends in "seek advice"; the document's case does not.
+    case = current_library().case("cs05")
+    assert any(w.alternative and w.expected_outcome == "outcome_seek_advice" for w in case.walks)
+    assert "outcome_seek_advice" not in case_outcomes(case)
+    assert "cs05" not in ids(LibraryFilter(outcomes=frozenset({"outcome_seek_advice"})))
