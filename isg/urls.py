@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("isg.accounts.urls")),
     path("decisions/", include("isg.decisions.urls")),
     path("case-studies/", include("isg.casestudies.urls")),
+    path("flowchart/", include("isg.flowchart.urls")),
     path("admin/", admin.site.urls),
 ]
 
