@@ -2,7 +2,9 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core
+# Graphviz draws the flowchart diagram; its font is listed because recommends are not installed.
+APT_APP_PACKAGES := graphviz fonts-liberation2
+APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core $(APT_APP_PACKAGES)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,9 +14,9 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 $(wildcard $
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run test check-python system-deps app-deps test-deps demo-db vendor lint bench clean
+.PHONY: run test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench clean
 
-run: app-deps demo-db  ## Set up and run the app on SQLite at http://127.0.0.1:8000
+run: app-system-deps app-deps demo-db  ## Set up and run the app on SQLite at http://127.0.0.1:8000
 	@echo ""
 	@echo "ISG is starting at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)"
 	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -50,6 +52,12 @@ $(VENV)/.test: $(VENV)/.created pyproject.toml requirements.lock
 app-deps: $(VENV)/.app
 
 test-deps: system-deps $(VENV)/.test
+
+app-system-deps:  ## Debian packages the app needs (as root, or with sudo)
+	@if ! dpkg -s $(APT_APP_PACKAGES) >/dev/null 2>&1; then \
+	  SUDO=$$( [ "$$(id -u)" -eq 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(APT_APP_PACKAGES); \
+	fi
 
 system-deps:  ## Debian packages the browser tests need (as root, or with sudo)
 	@if ! dpkg -s $(APT_TEST_PACKAGES) >/dev/null 2>&1; then \

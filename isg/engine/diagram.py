@@ -190,6 +190,8 @@ class Destination:
 
     target: str
     condition: str = ""
+    number: int = 0  # the target question's number (0 for RETURN)
+    question: str = ""  # the target question, or "back to the question you were not sure about"
 
 
 @dataclass(frozen=True)
@@ -269,25 +271,34 @@ def _offered(answer: Answer) -> str:
 def outline(flowchart: Flowchart) -> Outline:
     """Every question (numbered in file order), its answers and where each leads; the outcomes."""
     questions = []
-    numbers = {}
-    for number, node in enumerate(flowchart.nodes.values(), start=1):
-        numbers[node.id] = number
+    numbers = {node_id: number for number, node_id in enumerate(flowchart.nodes, start=1)}
+    for node in flowchart.nodes.values():
         answers = tuple(
             AnswerOutline(
                 id=answer.id,
                 label=answer.label,
-                destinations=destinations(answer),
+                destinations=tuple(_resolve(d, flowchart, numbers) for d in destinations(answer)),
                 offered=_offered(answer),
                 implicit=_is_implicit_not_sure(node, answer),
             )
             for answer in node.answers
         )
-        questions.append(QuestionOutline(number, node, answers))
+        questions.append(QuestionOutline(numbers[node.id], node, answers))
     outcomes = tuple(
         OutcomeOutline(number, outcome, describe_outcome_rule(outcome))
         for number, outcome in enumerate(flowchart.outcomes, start=1)
     )
     return Outline(flowchart, tuple(questions), outcomes, numbers)
+
+
+def _resolve(destination: Destination, flowchart: Flowchart, numbers: dict[str, int]) -> Destination:
+    if destination.target == RETURN:
+        return Destination(destination.target, destination.condition, 0, RETURN_TEXT)
+    node = flowchart.nodes.get(destination.target)
+    return Destination(
+        destination.target, destination.condition, numbers.get(destination.target, 0),
+        node.question if node else destination.target,
+    )
 
 
 def _is_implicit_not_sure(node: Node, answer: Answer) -> bool:
@@ -308,7 +319,8 @@ class PathEdges:
     visited: tuple[str, ...] = ()  # node ids in the order the walk reached them
 
 
-def _step_pair(step: object) -> tuple[str, str]:
+def step_pair(step: object) -> tuple[str, str]:
+    """(node, answer) from a walk Step or a (node, answer) pair."""
     if isinstance(step, tuple | list):
         node, answer = step[0], step[1]
     else:
@@ -322,7 +334,7 @@ def path_edges(flowchart: Flowchart, path: Iterable[object]) -> PathEdges:
     nodes, moves, visited = {START}, set(), [START]
     urgent = False
     for step in path:
-        node_id, answer_id = _step_pair(step)
+        node_id, answer_id = step_pair(step)
         try:
             target, new_state, new_return = transition(flowchart, at, state, return_to, node_id, answer_id)
         except (ValueError, KeyError):
@@ -392,12 +404,27 @@ def _node_name(node_id: str) -> str:
 
 
 @dataclass
-class _Edge:
-    source: str  # DOT node name (quoted)
-    target: str
-    condition: str
-    answers: list[tuple[str, str, str]]  # (node id, answer id, label line)
-    key: str
+class _Drawing:
+    """What every part of the DOT needs: the outline, the walk (if any) and the id prefix."""
+
+    flowchart: Flowchart
+    plan: Outline
+    walked: PathEdges | None
+    prefix: str
+    lines: list[str] = field(default_factory=list)
+
+    @property
+    def moves(self) -> frozenset[tuple[str, str, str]]:
+        return self.walked.moves if self.walked else frozenset()
+
+    def visited(self, node_id: str) -> bool:
+        return bool(self.walked and node_id in self.walked.nodes)
+
+    def id(self, *parts: str) -> str:
+        return _id(self.prefix, *parts)
+
+    def add(self, statement: str, indent: int = 2) -> None:
+        self.lines.append(" " * indent + statement + ";")
 
 
 def to_dot(
@@ -410,176 +437,172 @@ def to_dot(
 
     Every element gets an `id` starting with `id_prefix`, so two diagrams can share a page.
     """
-    plan = outline(flowchart)
     walked = path_edges(flowchart, path) if path is not None else None
-    on_path_nodes = walked.nodes if walked else frozenset()
-    moves = walked.moves if walked else frozenset()
+    drawing = _Drawing(flowchart, outline(flowchart), walked, id_prefix)
+    _defaults(drawing)
+    _questions(drawing)
+    if flowchart.urgent is not None:
+        _urgent(drawing)
+    note = _not_sure_note(drawing)
+    _answers(drawing, note)
+    _outcomes(drawing)
+    return f"digraph {dot_string(id_prefix)} {{\n" + "\n".join(drawing.lines) + "\n}\n"
 
-    out: list[str] = [
-        f"digraph {dot_string(id_prefix)} {{",
-        "  graph" + _attrs(
-            id=_id(id_prefix, "graph"), rankdir="TB", newrank=True, nodesep=0.35, ranksep=0.45,
-            fontname=FONT, fontsize=14, bgcolor="white", pad=0.2, compound=True,
-        ) + ";",
-        "  node" + _attrs(
-            shape="box", style="rounded,filled", fillcolor="white", color=INK, fontcolor=INK,
-            fontname=FONT, fontsize=14, margin="0.15,0.08", penwidth=1.2,
-        ) + ";",
-        "  edge" + _attrs(fontname=FONT, fontsize=12, color=GREY, fontcolor=INK, arrowsize=0.8, penwidth=1.2) + ";",
-    ]
 
-    # Questions.
-    for q in plan.questions:
-        on_path = q.id in on_path_nodes
-        label = wrap(f"{q.number}. {q.question}", QUESTION_WIDTH)
-        if q.is_terminal:
-            label = wrap(f"{q.number}. End: {q.question}", QUESTION_WIDTH)
-        attributes: dict[str, str | int | float | bool] = {
-            "id": _id(id_prefix, "node", q.id),
-            "class": _classes("isg-question", q.is_terminal and "isg-terminal", on_path and PATH_CLASS),
-        }
-        if q.is_terminal:
-            attributes.update(peripheries=2, fillcolor=PALE)
-        if on_path:
-            label = f"({PATH_LABEL})\n{label}"
-            attributes.update(penwidth=3.5, color=PATH_COLOUR, fillcolor=PATH_FILL, fontname=BOLD_FONT)
-        out.append(f"  {_node_name(q.id)}" + _attrs(label=label, **attributes) + ";")
+def _defaults(d: _Drawing) -> None:
+    d.add("graph" + _attrs(
+        id=d.id("graph"), rankdir="TB", newrank=True, nodesep=0.25, ranksep=0.45,
+        fontname=FONT, fontsize=14, bgcolor="white", pad=0.2, compound=True,
+    ))
+    d.add("node" + _attrs(
+        shape="box", style="rounded,filled", fillcolor="white", color=INK, fontcolor=INK,
+        fontname=FONT, fontsize=13, margin="0.15,0.08", penwidth=1.2,
+    ))
+    d.add("edge" + _attrs(fontname=FONT, fontsize=11.5, color=GREY, fontcolor=INK, arrowsize=0.8, penwidth=1.2))
 
-    # Urgent button: once, at the top.
-    urgent = flowchart.urgent
-    urgent_name = dot_string("urgent")
-    urgent_on_path = bool(walked and walked.urgent)
-    urgent_label = wrap(f"{urgent.label} (a button on every question)", QUESTION_WIDTH)
-    if urgent_on_path:
-        urgent_label = f"({PATH_LABEL})\n{urgent_label}"
-    out.append(
-        f"  {urgent_name}" + _attrs(
-            label=urgent_label, id=_id(id_prefix, "urgent"),
-            class_=_classes("isg-urgent", urgent_on_path and PATH_CLASS),
-            color=URGENT_COLOUR, penwidth=3.5 if urgent_on_path else 2.5, fontname=BOLD_FONT,
-            fillcolor=PATH_FILL if urgent_on_path else "white",
-        ) + ";"
-    )
-    out.append(f"  {{ rank=same; {urgent_name}; {_node_name(START)}; }}")
-    urgent_edge_on_path = (URGENT_NODE, URGENT_ANSWER, urgent.next) in moves
-    out.append(
-        f"  {urgent_name} -> {_node_name(urgent.next)}" + _attrs(
-            label=_edge_label(["From any question"], "", urgent_edge_on_path),
-            id=_id(id_prefix, "edge", "urgent"),
-            class_=_classes("isg-answer", "isg-urgent-edge", urgent_edge_on_path and PATH_CLASS),
-            color=PATH_COLOUR if urgent_edge_on_path else URGENT_COLOUR,
-            penwidth=4 if urgent_edge_on_path else 2, style="dashed",
-            fontname=BOLD_FONT if urgent_edge_on_path else FONT,
-        ) + ";"
-    )
 
-    # "I'm not sure": one note beside the advice question, not an arrow from every question.
-    not_sure_nodes = [q for q in plan.questions if q.offers_not_sure]
-    note_name = dot_string("not_sure")
-    if not_sure_nodes and ADVICE in flowchart.nodes:
-        note_on_path = any(m[1] == NOT_SURE and m[2] == ADVICE for m in moves)
-        without = [q for q in plan.questions if not q.offers_not_sure and not q.is_terminal and q.id != ADVICE]
-        note_text = NOT_SURE_NOTE + "\n" + wrap(_not_sure_scope(without), QUESTION_WIDTH)
-        if note_on_path:
-            note_text = f"({PATH_LABEL})\n{note_text}"
-        out.append(
-            f"  {note_name}" + _attrs(
-                label=note_text, shape="note", id=_id(id_prefix, "not-sure"),
-                class_=_classes("isg-note", note_on_path and PATH_CLASS),
-                fillcolor=PATH_FILL if note_on_path else PALE,
-                color=PATH_COLOUR if note_on_path else INK, penwidth=3.5 if note_on_path else 1.2,
-                fontname=BOLD_FONT if note_on_path else FONT,
-            ) + ";"
-        )
-        out.append(
-            f"  {note_name} -> {_node_name(ADVICE)}" + _attrs(
-                label=_edge_label(["I'm not sure"], "", note_on_path),
-                id=_id(id_prefix, "edge", "not-sure"),
-                class_=_classes("isg-answer", "isg-not-sure", note_on_path and PATH_CLASS),
-                **_edge_look(note_on_path),
-            ) + ";"
-        )
+def _box_look(on_path: bool, **plain: str | float) -> dict[str, str | float]:
+    """A box's colours and weight: `plain` normally; thick, bold and pale yellow on the path."""
+    if on_path:
+        return {**plain, "penwidth": 3.5, "color": PATH_COLOUR, "fillcolor": PATH_FILL, "fontname": BOLD_FONT}
+    return plain
 
-    # Answers: one arrow per (question, target, condition), labelled with each answer.
-    edges: dict[tuple[str, str, str], _Edge] = {}
-    for q in plan.questions:
+
+def _marked(label: str, on_path: bool) -> str:
+    return f"({PATH_LABEL})\n{label}" if on_path else label
+
+
+def _questions(d: _Drawing) -> None:
+    for q in d.plan.questions:
+        on_path = d.visited(q.id)
+        text = f"{q.number}. End: {q.question}" if q.is_terminal else f"{q.number}. {q.question}"
+        terminal = {"peripheries": 2, "fillcolor": PALE} if q.is_terminal else {}
+        d.add(_node_name(q.id) + _attrs(
+            label=_marked(wrap(text, QUESTION_WIDTH), on_path), id=d.id("node", q.id),
+            class_=_classes("isg-question", q.is_terminal and "isg-terminal", on_path and PATH_CLASS),
+            **_box_look(on_path, **terminal),
+        ))
+
+
+def _urgent(d: _Drawing) -> None:
+    """The urgent button, once, beside question 1, with one arrow to where it leads."""
+    urgent, name = d.flowchart.urgent, dot_string("urgent")
+    pressed = bool(d.walked and d.walked.urgent)
+    label = wrap(f"{urgent.label} (a button on every question)", QUESTION_WIDTH)
+    d.add(name + _attrs(
+        label=_marked(label, pressed), id=d.id("urgent"), class_=_classes("isg-urgent", pressed and PATH_CLASS),
+        color=URGENT_COLOUR, penwidth=3.5 if pressed else 2.5, fontname=BOLD_FONT,
+        fillcolor=PATH_FILL if pressed else "white",
+    ))
+    d.lines.append(f"  {{ rank=same; {name}; {_node_name(START)}; }}")
+    on_path = (URGENT_NODE, URGENT_ANSWER, urgent.next) in d.moves
+    d.add(f"{name} -> {_node_name(urgent.next)}" + _attrs(
+        label=_edge_label(["From any question"], "", on_path), id=d.id("edge", "urgent"),
+        class_=_classes("isg-answer", "isg-urgent-edge", on_path and PATH_CLASS),
+        style="dashed", **(_edge_look(on_path) or {"color": URGENT_COLOUR, "penwidth": 2}),
+    ))
+
+
+def _not_sure_note(d: _Drawing) -> str:
+    """'I'm not sure' as one note with one arrow to the advice question; returns the note's
+    DOT name, or "" when no question offers it."""
+    if not any(q.offers_not_sure for q in d.plan.questions) or ADVICE not in d.flowchart.nodes:
+        return ""
+    name = dot_string("not_sure")
+    on_path = any(answer == NOT_SURE and target == ADVICE for _, answer, target in d.moves)
+    without = [q for q in d.plan.questions if not q.offers_not_sure and not q.is_terminal and q.id != ADVICE]
+    label = NOT_SURE_NOTE + "\n" + wrap(_not_sure_scope(without), QUESTION_WIDTH)
+    d.add(name + _attrs(
+        label=_marked(label, on_path), shape="note", id=d.id("not-sure"),
+        class_=_classes("isg-note", on_path and PATH_CLASS), **_box_look(on_path, fillcolor=PALE),
+    ))
+    d.add(f"{name} -> {_node_name(ADVICE)}" + _attrs(
+        label=_edge_label(["I'm not sure"], "", on_path), id=d.id("edge", "not-sure"),
+        class_=_classes("isg-answer", "isg-not-sure", on_path and PATH_CLASS), **_edge_look(on_path),
+    ))
+    return name
+
+
+@dataclass
+class _Edge:
+    """One arrow: the answers of one question that lead to one target under one condition."""
+
+    source: str
+    target: str
+    condition: str
+    id: str
+    answers: list[tuple[str, str]] = field(default_factory=list)  # (answer id, label line)
+
+
+def _answers(d: _Drawing, note: str) -> None:
+    """One arrow per (question, target, condition), labelled with each of its answers.
+
+    `@return` (back from advice) points at the "I'm not sure" note, which stands for every
+    question that offers it.
+    """
+    for q in d.plan.questions:
+        edges: dict[tuple[str, str], _Edge] = {}
         for a in q.answers:
             if a.implicit:
                 continue
             for destination in a.destinations:
-                if destination.target == RETURN:
-                    target = note_name if not_sure_nodes else _node_name(q.id)
-                else:
-                    target = _node_name(destination.target)
-                line = a.label + (f" ({a.offered})" if a.offered else "")
-                edge_key = (q.id, destination.target, destination.condition)
-                edge = edges.get(edge_key)
-                if edge is None:
-                    edge = edges[edge_key] = _Edge(
-                        _node_name(q.id), target, destination.condition, [],
-                        _id(id_prefix, "edge", q.id, a.id, destination.target.replace("@", "")),
-                    )
-                edge.answers.append((q.id, a.id, line))
-    for (_source, target_id, _condition), edge in edges.items():
-        chosen = {a for n, a, _ in edge.answers if (n, a, target_id) in moves}
-        on_path = bool(chosen)
-        lines = [_answer_line(line, len(edge.answers) > 1, a in chosen) for _, a, line in edge.answers]
-        condition = edge.condition
-        if target_id == RETURN:
-            condition = RETURN_TEXT
-        attributes = {
-            "label": _edge_label(lines, condition, on_path),
-            "id": edge.key,
-            "class": _classes("isg-answer", target_id == RETURN and "isg-return", on_path and PATH_CLASS),
-            **_edge_look(on_path),
-        }
-        if target_id == RETURN:
-            attributes["style"] = "dashed"
-        out.append(f"  {edge.source} -> {edge.target}" + _attrs(**attributes) + ";")
+                key = (destination.target, destination.condition)
+                if key not in edges:
+                    target = (note or _node_name(q.id)) if destination.target == RETURN else _node_name(destination.target)
+                    edge_id = d.id("edge", q.id, a.id, destination.target.replace("@", ""))
+                    edges[key] = _Edge(_node_name(q.id), target, destination.condition, edge_id)
+                edges[key].answers.append((a.id, a.label + (f" ({a.offered})" if a.offered else "")))
+        for (target_id, _), edge in edges.items():
+            _answer_edge(d, q.id, target_id, edge)
 
-    # Outcomes: a cluster under `record`, in the order the rules are checked.
-    if plan.outcomes:
-        terminal = flowchart.terminal
-        out.append(f"  subgraph {dot_string('cluster_outcomes')} {{")
-        out.append("    graph" + _attrs(
-            label=wrap("Outcomes: checked in this order, and the first that fits is the decision's outcome", 60),
-            id=_id(id_prefix, "outcomes"), style="rounded", color=GREY, fontname=BOLD_FONT, fontsize=14,
-            class_="isg-outcomes", margin=12,
-        ) + ";")
-        names = []
-        for o in plan.outcomes:
-            reached = bool(walked and walked.outcome == o.outcome.id)
-            label = wrap(f"{o.number}. {o.outcome.title}", OUTCOME_WIDTH) + "\n" + wrap(o.rule, OUTCOME_WIDTH)
-            if reached:
-                label = f"({PATH_LABEL})\n{label}"
-            name = dot_string(f"o:{o.outcome.id}")
-            names.append(name)
-            out.append(f"    {name}" + _attrs(
-                label=label, id=_id(id_prefix, "outcome", o.outcome.id),
-                class_=_classes("isg-outcome", reached and PATH_CLASS), fillcolor=PATH_FILL if reached else PALE,
-                color=PATH_COLOUR if reached else INK, penwidth=3.5 if reached else 1,
-                fontname=BOLD_FONT if reached else FONT, fontsize=13,
-            ) + ";")
-        rows = [names[i:i + OUTCOMES_PER_ROW] for i in range(0, len(names), OUTCOMES_PER_ROW)]
-        for row in rows:
-            out.append(f"    {{ rank=same; {'; '.join(row)}; }}")
-            for left, right in zip(row, row[1:], strict=False):
-                out.append(f"    {left} -> {right} [style=invis];")
-        for upper, lower in zip(rows, rows[1:], strict=False):
-            out.append(f"    {upper[0]} -> {lower[0]} [style=invis];")
-        out.append("  }")
-        outcome_on_path = bool(walked and walked.outcome)
-        out.append(
-            f"  {_node_name(terminal.id)} -> {rows[0][min(len(rows[0]) - 1, len(rows[0]) // 2)]}" + _attrs(
-                label=_edge_label(["The outcome"], "", outcome_on_path),
-                lhead="cluster_outcomes", id=_id(id_prefix, "edge", "outcomes"),
-                class_=_classes("isg-answer", "isg-to-outcomes", outcome_on_path and PATH_CLASS),
-                **_edge_look(outcome_on_path),
-            ) + ";"
-        )
 
-    out.append("}")
-    return "\n".join(out) + "\n"
+def _answer_edge(d: _Drawing, node_id: str, target_id: str, edge: _Edge) -> None:
+    chosen = {a for a, _ in edge.answers if (node_id, a, target_id) in d.moves}
+    several = len(edge.answers) > 1
+    lines = [_answer_line(line, several, a in chosen) for a, line in edge.answers]
+    returns = target_id == RETURN
+    d.add(f"{edge.source} -> {edge.target}" + _attrs(
+        label=_edge_label(lines, RETURN_TEXT if returns else edge.condition, bool(chosen)), id=edge.id,
+        class_=_classes("isg-answer", returns and "isg-return", chosen and PATH_CLASS),
+        style="dashed" if returns else "", **_edge_look(bool(chosen)),
+    ))
+
+
+def _outcomes(d: _Drawing) -> None:
+    """The outcomes in a cluster under the terminal, in rows, in the order they are checked."""
+    if not d.plan.outcomes:
+        return
+    d.lines.append(f"  subgraph {dot_string('cluster_outcomes')} {{")
+    d.add("graph" + _attrs(
+        label=wrap("Outcomes: checked in this order, and the first that fits is the decision's outcome", 60),
+        id=d.id("outcomes"), class_="isg-outcomes", style="rounded", color=GREY, fontname=BOLD_FONT,
+        fontsize=14, margin=12,
+    ), indent=4)
+    names = []
+    for o in d.plan.outcomes:
+        reached = bool(d.walked and d.walked.outcome == o.outcome.id)
+        label = wrap(f"{o.number}. {o.outcome.title}", OUTCOME_WIDTH) + "\n" + wrap(f"({o.rule})", OUTCOME_WIDTH)
+        name = dot_string(f"o:{o.outcome.id}")
+        names.append(name)
+        d.add(name + _attrs(
+            label=_marked(label, reached), id=d.id("outcome", o.outcome.id),
+            class_=_classes("isg-outcome", reached and PATH_CLASS), fontsize=13,
+            **_box_look(reached, fillcolor=PALE, penwidth=1),
+        ), indent=4)
+    rows = [names[i:i + OUTCOMES_PER_ROW] for i in range(0, len(names), OUTCOMES_PER_ROW)]
+    for row in rows:
+        d.lines.append(f"    {{ rank=same; {'; '.join(row)}; }}")
+        for left, right in zip(row, row[1:], strict=False):
+            d.add(f"{left} -> {right}" + _attrs(style="invis"), indent=4)
+    for upper, lower in zip(rows, rows[1:], strict=False):
+        d.add(f"{upper[0]} -> {lower[0]}" + _attrs(style="invis"), indent=4)
+    d.lines.append("  }")
+    on_path = bool(d.walked and d.walked.outcome)
+    middle = rows[0][len(rows[0]) // 2]
+    d.add(f"{_node_name(d.flowchart.terminal.id)} -> {middle}" + _attrs(
+        label=_edge_label(["The outcome"], "", on_path), lhead="cluster_outcomes", id=d.id("edge", "outcomes"),
+        class_=_classes("isg-answer", "isg-to-outcomes", on_path and PATH_CLASS), **_edge_look(on_path),
+    ))
 
 
 def _classes(*names: str | bool | None) -> str:
@@ -593,6 +616,7 @@ def _edge_look(on_path: bool) -> dict[str, str | float]:
 
 
 def _answer_line(label: str, several: bool, chosen: bool) -> str:
+    """One answer's lines in an arrow's label: bulleted when the arrow carries several."""
     text = wrap(label, ANSWER_WIDTH)
     if several:
         text = "• " + text.replace("\n", "\n  ")
@@ -605,7 +629,7 @@ def _edge_label(lines: list[str], condition: str, on_path: bool) -> str:
     text = "\n".join(lines)
     if condition:
         text += "\n" + wrap(f"({condition})", ANSWER_WIDTH)
-    if on_path and not text.startswith(f"{PATH_LABEL}:") and f"\n{PATH_LABEL}:" not in text:
+    if on_path and f"{PATH_LABEL}:" not in text:
         text = f"({PATH_LABEL})\n{text}"
     return text
 
@@ -645,6 +669,6 @@ def diagram_description(flowchart: Flowchart, path: Iterable[object] | None = No
 __all__ = [
     "PATH_CLASS", "PATH_LABEL", "PHRASES", "AnswerOutline", "Destination", "Outline", "OutcomeOutline",
     "PathEdges", "QuestionOutline", "describe_condition", "describe_outcome_rule", "destinations",
-    "diagram_description", "diagram_title", "dot_string", "has_phrase", "outline", "path_edges", "phrase",
+    "diagram_description", "diagram_title", "dot_string", "has_phrase", "outline", "path_edges", "phrase", "step_pair",
     "to_dot", "wrap",
 ]

@@ -18,13 +18,13 @@ from collections import OrderedDict
 from collections.abc import Iterable
 
 from isg.engine import Flowchart
-from isg.engine.diagram import diagram_description, diagram_title, path_edges, to_dot
+from isg.engine.diagram import diagram_description, diagram_title, path_edges, step_pair, to_dot
 
 logger = logging.getLogger(__name__)
 
 # The Graphviz binary and how long it may take; tests monkeypatch these.
 DOT_BINARY = "dot"
-DOT_TIMEOUT = 20.0
+DOT_TIMEOUT = 10.0
 CACHE_SIZE = 128
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -67,15 +67,7 @@ _lock = threading.Lock()
 
 
 def _path_key(path: Iterable[object] | None) -> tuple[tuple[str, str], ...] | None:
-    if path is None:
-        return None
-    key = []
-    for step in path:
-        if isinstance(step, tuple | list):
-            key.append((str(step[0]), str(step[1])))
-        else:
-            key.append((str(step.node), str(step.answer)))  # type: ignore[attr-defined]
-    return tuple(key)
+    return None if path is None else tuple(step_pair(step) for step in path)
 
 
 def render_svg(flowchart: Flowchart, path: Iterable[object] | None = None, *, id_prefix: str = "isg-diagram") -> str:

@@ -21,7 +21,8 @@ PAGE_DIAGRAM_ID = "isg-diagram"
 
 @require_GET
 def how_it_works(request: HttpRequest) -> HttpResponse:
-    """Context: `flowchart`, `outline` (questions, answers, outcomes), `svg` (safe markup, or "")
+    """Context: `flowchart`, `outline` (questions, answers, outcomes), `urgent_target` (the question
+    the urgent button leads to), `svg` (scrubbed SVG markup, or "")
     and `diagram_error` (a sentence for the page when the diagram cannot be drawn)."""
     flowchart = current_flowchart()
     svg, error = "", ""
@@ -29,9 +30,11 @@ def how_it_works(request: HttpRequest) -> HttpResponse:
         svg = render_svg(flowchart, id_prefix=PAGE_DIAGRAM_ID)
     except DiagramUnavailable as exc:
         error = exc.message
+    plan = outline(flowchart)
     return render(request, "flowchart/how_it_works.html", {
         "flowchart": flowchart,
-        "outline": outline(flowchart),
+        "outline": plan,
+        "urgent_target": plan.question(flowchart.urgent.next),
         "svg": svg,
         "diagram_error": error,
     })
