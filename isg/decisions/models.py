@@ -17,7 +17,10 @@ class DecisionQuerySet(models.QuerySet):
         return self.filter(status=Decision.Status.DRAFT)
 
     def recorded(self) -> "DecisionQuerySet":
-        return self.exclude(status=Decision.Status.DRAFT)
+        return self.exclude(status__in=[Decision.Status.DRAFT, Decision.Status.SUPERSEDED])
+
+    def superseded(self) -> "DecisionQuerySet":
+        return self.filter(status=Decision.Status.SUPERSEDED)
 
 
 class Decision(models.Model):
@@ -31,6 +34,7 @@ class Decision(models.Model):
         DRAFT = "draft", "Draft"
         RECORDED = "recorded", "Recorded"
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting line-manager approval"
+        SUPERSEDED = "superseded", "Restarted under a newer flowchart"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
@@ -51,12 +55,23 @@ class Decision(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    start_token = models.UUIDField(
+        null=True, blank=True, editable=False,
+        help_text="The one-time token of the form that started this draft: a repeated post finds this draft.",
+    )
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces",
+        help_text="The draft restarted under a newer flowchart in this draft's place.",
+    )
 
     objects = DecisionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["owner", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "start_token"], name="decision_one_draft_per_start_token"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_reference} ({self.get_status_display()})"
@@ -73,6 +88,10 @@ class Decision(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def is_superseded(self) -> bool:
+        return self.status == self.Status.SUPERSEDED
 
 
 def _step_data(stored: dict) -> dict:
@@ -98,6 +117,7 @@ class DecisionEvent(models.Model):
         URGENT = "urgent", "Urgent button pressed"
         RECORD_UPDATED = "record_updated", "Record details updated"
         SUBMITTED = "submitted", "Submitted"
+        SUPERSEDED = "superseded", "Restarted under a newer flowchart"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

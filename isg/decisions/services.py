@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -59,8 +59,19 @@ def stored_step(*, node: str, answer: str, rationale: str = "", fields: dict[str
     )
 
 
-def decision_start(*, owner, case_reference: str, step: Step, urgent: bool = False) -> Decision:
-    """Create a draft decision from the answer to `start` (and the urgent button, if pressed)."""
+def decision_start(
+    *, owner, case_reference: str, step: Step, urgent: bool = False, start_token=None, **payload: Any
+) -> Decision:
+    """Create a draft decision from the answer to `start` (and the urgent button, if pressed).
+
+    Idempotent per `start_token` (the new-decision form's one-time token): a repeated or parallel
+    post with the same token returns the draft the first one made, with `already_started` set.
+    """
+    if start_token is not None:
+        existing = Decision.objects.filter(owner=owner, start_token=start_token).first()
+        if existing is not None:
+            existing.already_started = True
+            return existing
     flowchart = register_current()
     steps = [step]
     if urgent:
@@ -72,14 +83,57 @@ def decision_start(*, owner, case_reference: str, step: Step, urgent: bool = Fal
         case_reference=case_reference,
         flowchart_id=flowchart.sha256,
         flowchart_version=flowchart.version,
+        start_token=start_token,
     )
     _apply_position(decision, position, flowchart)
-    with transaction.atomic():
-        decision.save()
-        DecisionEvent.objects.bulk_create(
-            [_event(decision, owner, DecisionEvent.Kind.STARTED, s) for s in position.steps]
-        )
+    try:
+        with transaction.atomic():
+            decision.save()
+            DecisionEvent.objects.bulk_create(
+                [_event(decision, owner, DecisionEvent.Kind.STARTED, s, **payload) for s in position.steps]
+            )
+    except IntegrityError:
+        if start_token is None:
+            raise
+        # A parallel post with the same token won the race: that draft is this one.
+        existing = Decision.objects.get(owner=owner, start_token=start_token)
+        existing.already_started = True
+        return existing
+    decision.already_started = False
     return decision
+
+
+def decision_restart(*, decision: Decision, actor, revision: int) -> Decision:
+    """Start a new draft under the live flowchart from an older draft's first answer; supersede the old one.
+
+    The old draft is never migrated: it keeps its answers and history, marked superseded and
+    pointing at its replacement. The new draft copies the case reference, the answer to `start`
+    with its summary and reasons, and the urgent button if it was pressed at the start. Raises
+    StaleDecision, DecisionNotEditable, or InvalidStep if the live flowchart no longer offers the
+    first answer.
+    """
+    live = register_current()
+    if decision.flowchart_id == live.sha256:
+        raise DecisionNotEditable(decision.public_id)
+    first = decision.steps[0]
+    start_node = live.node(first.node)
+    fields = {f.id: v for f, v in ((f, first.data.get("fields", {}).get(f.id)) for f in start_node.fields) if v}
+    step = stored_step(node=first.node, answer=first.answer, rationale=first.data.get("rationale", ""), fields=fields)
+    urgent = any(s.node == URGENT_NODE for s in decision.steps[1:2])
+    replay(live, [step])  # InvalidStep if the answer is no longer offered
+    with transaction.atomic():
+        _update(decision, revision, status=Decision.Status.SUPERSEDED)
+        new = decision_start(
+            owner=decision.owner, case_reference=decision.case_reference, step=step, urgent=urgent,
+            restarted_from=str(decision.public_id), restarted_from_version=decision.flowchart_version,
+        )
+        Decision.objects.filter(pk=decision.pk).update(replaced_by=new)
+        decision.status, decision.replaced_by = Decision.Status.SUPERSEDED, new
+        _event(
+            decision, actor, DecisionEvent.Kind.SUPERSEDED, None,
+            replaced_by=str(new.public_id), flowchart_version=live.version, flowchart_sha256=live.sha256,
+        ).save()
+    return new
 
 
 def decision_answer(*, decision: Decision, actor, index: int, step: Step, revision: int) -> Position:
@@ -104,8 +158,15 @@ def decision_answer(*, decision: Decision, actor, index: int, step: Step, revisi
     return position
 
 
-def decision_press_urgent(*, decision: Decision, actor, revision: int) -> Position:
-    """Someone is in danger now: mark the decision an emergency and jump to what to share."""
+def decision_press_urgent(*, decision: Decision, actor, revision: int) -> Position | None:
+    """Someone is in danger now: mark the decision an emergency and jump to what to share.
+
+    A decision that is already an emergency is left as it is (None): pressing again adds nothing.
+    """
+    if decision.is_emergency:
+        if decision.revision != revision:
+            raise StaleDecision(decision.public_id)
+        return None
     step = stored_step(node=URGENT_NODE, answer=URGENT_ANSWER)
     flowchart = flowchart_for(decision.flowchart_id)
     position = advance(flowchart, replay(flowchart, decision.steps), step)
@@ -134,16 +195,19 @@ def decision_gaps(decision: Decision, flowchart: Flowchart | None = None) -> lis
             gaps.append(Gap(index, node.id, "rationale", f"Give your reasons for “{answer.label}”: {node.question}"))
         values = stored.get("fields", {})
         for field in node.fields:
-            if field.is_required(answer=stored["answer"], state=decision.state) and not values.get(field.id):
-                gaps.append(Gap(index, node.id, field.id, f"Enter {field.label.lower().rstrip('?')}: {node.question}"))
+            required = field.is_required(answer=stored["answer"], state=decision.state, values=values)
+            if required and not values.get(field.id):
+                verb = "Confirm" if field.type == "confirm" else "Enter"
+                gaps.append(Gap(index, node.id, field.id, f"{verb} {field.label[:1].lower()}{field.label[1:].rstrip('?')}: {node.question}"))
     terminal = flowchart.terminal
     if decision.current_node != terminal.id:
-        question = flowchart.node(decision.current_node).question
+        question = flowchart.node(decision.current_node).question_for(decision.state)
         gaps.append(Gap(len(decision.path), decision.current_node, "answer", f"Answer the question: {question}"))
         return gaps
     for field in terminal.fields:
-        if field.is_required(answer=None, state=decision.state) and not decision.record.get(field.id):
-            gaps.append(Gap(None, terminal.id, field.id, f"Enter the {field.label.lower()}"))
+        required = field.is_required(answer=None, state=decision.state, values=decision.record)
+        if required and not decision.record.get(field.id):
+            gaps.append(Gap(None, terminal.id, field.id, f"Enter the {field.label[:1].lower()}{field.label[1:]}"))
     return gaps
 
 

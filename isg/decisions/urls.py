@@ -12,6 +12,7 @@ urlpatterns = [
     path("<uuid:public_id>/steps/<int:index>/<slug:node_id>/", views.question, name="question"),
     path("<uuid:public_id>/urgent/", views.urgent, name="urgent"),
     path("<uuid:public_id>/urgent/press/", views.press_urgent, name="press-urgent"),
+    path("<uuid:public_id>/restart/", views.restart, name="restart"),
     path("<uuid:public_id>/check/", views.check_answers, name="check"),
     path("<uuid:public_id>/outcome/", views.outcome, name="outcome"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from uuid import UUID
 
 from django.contrib import messages
@@ -24,6 +25,8 @@ from .models import Decision, DecisionEvent
 
 QUESTION_STEP = "question-step"
 STALE_MESSAGE = "This decision changed in another window or tab, so your last answer was not saved. Check this page and answer again."
+ALREADY_STARTED_MESSAGE = "You had already started this decision, so no second copy was made. Here is where you are."
+JUST_STARTED = "isg_just_started"  # session key: the draft this browser started last
 
 
 def _visible_decision(request: HttpRequest, public_id: UUID) -> Decision:
@@ -51,11 +54,13 @@ def my_decisions(request: HttpRequest) -> HttpResponse:
     decisions = Decision.objects.visible_to(request.user)
     recorded = list(decisions.recorded())
     for decision in recorded:
-        found = flowchart_for(decision.flowchart_id).outcome(decision.outcome)
-        decision.outcome_title = found.title if found else decision.outcome
+        flowchart = flowchart_for(decision.flowchart_id)
+        found = flowchart.outcome(decision.outcome)
+        decision.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
     return render(request, "decisions/mine.html", {
         "drafts": [(d, current_url(d, flowchart_for(d.flowchart_id))) for d in decisions.drafts()],
         "recorded": recorded,
+        "superseded": list(decisions.superseded().select_related("replaced_by")),
     })
 
 
@@ -68,24 +73,61 @@ def urgent_guidance(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def new_decision(request: HttpRequest) -> HttpResponse:
+    """The first page. Idempotent: the form's one-time token makes a repeated post find the draft it made.
+
+    "Record another decision for this case" arrives as `?another=<decision id>`, so the case
+    reference itself never appears in a URL.
+    """
     _require_decision_maker(request)
     flowchart = current_flowchart()
     node = flowchart.node(START)
     urgent = request.GET.get("urgent") == "1"
-    initial = {"case_reference": request.GET.get("case_reference", "")[:100]}
+    initial = {"start_token": uuid.uuid4()}
+    another = _another_for(request)
+    if another is not None:
+        initial["case_reference"] = another.case_reference
     form = StartForm(_posted(request), node=node, state={}, initial=initial)
     if form.is_valid():
         decision = services.decision_start(
             owner=request.user, case_reference=form.cleaned_data["case_reference"], step=form.step(),
-            urgent=urgent,
+            urgent=urgent, start_token=form.cleaned_data["start_token"],
         )
-        target = reverse("decisions:urgent", args=[decision.public_id]) if urgent else current_url(decision, flowchart)
-        return see_other(request, target, swap_into=None if urgent else QUESTION_STEP)
+        request.session[JUST_STARTED] = str(decision.public_id)
+        if decision.already_started:
+            messages.info(request, ALREADY_STARTED_MESSAGE)
+            return see_other(request, current_url(decision, flowchart_for(decision.flowchart_id)))
+        # The urgent guidance came first (it is how this page was reached): go straight on to the record.
+        return see_other(request, current_url(decision, flowchart), swap_into=QUESTION_STEP)
+    if form.errors.get("start_token"):
+        # A stale or forged token: offer a fresh one with the answers as given.
+        form.data = form.data.copy()
+        form.data["start_token"] = str(uuid.uuid4())
     return render(request, _question_template(request), {
         "flowchart": flowchart, "node": node, "form": form, "decision": None, "index": 0,
+        "question": form.question, "hint": node.hint_for({}), "fragment": wants_fragment(request),
         "post_url": request.get_full_path(), "back_url": reverse("decisions:mine"), "rows": [],
-        "urgent_started": urgent,
+        "urgent_started": urgent, "just_started": _just_started(request), "another": another,
     })
+
+
+def _another_for(request: HttpRequest) -> Decision | None:
+    """The decision named by `?another=`, if this user may see it: its case reference is reused."""
+    try:
+        public_id = UUID(request.GET.get("another", ""))
+    except ValueError:
+        return None
+    return Decision.objects.visible_to(request.user).filter(public_id=public_id).first()
+
+
+def _just_started(request: HttpRequest) -> tuple[Decision, str] | None:
+    """The draft this browser began last, if it is still a draft: Back to the first page offers it."""
+    public_id = request.session.get(JUST_STARTED)
+    if not public_id:
+        return None
+    decision = Decision.objects.visible_to(request.user).drafts().filter(public_id=public_id).first()
+    if decision is None:
+        return None
+    return decision, current_url(decision, flowchart_for(decision.flowchart_id))
 
 
 @require_GET
@@ -128,11 +170,37 @@ def press_urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
         messages.warning(request, "This walk is finished, so the urgent button no longer applies. If someone is in danger now, act first, then start a new decision.")
         return redirect("decisions:urgent-guidance")
     try:
-        services.decision_press_urgent(decision=decision, actor=request.user, revision=_posted_revision(request, decision))
+        pressed = services.decision_press_urgent(decision=decision, actor=request.user, revision=_posted_revision(request))
     except services.StaleDecision:
         messages.error(request, STALE_MESSAGE)
         return redirect(current_url(decision, flowchart))
+    if pressed is None:
+        messages.info(request, "This decision is already marked as an emergency: nothing was added to it.")
     return see_other(request, reverse("decisions:urgent", args=[decision.public_id]))
+
+
+@require_POST
+def restart(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Restart a draft made under an older flowchart under the live one; the old draft is kept, superseded."""
+    decision = _visible_decision(request, public_id)
+    flowchart = flowchart_for(decision.flowchart_id)
+    if not decision.is_draft:
+        return redirect(current_url(decision, flowchart) if not decision.is_superseded
+                        else reverse("decisions:outcome", args=[decision.public_id]))
+    try:
+        new = services.decision_restart(decision=decision, actor=request.user, revision=_posted_revision(request))
+    except services.StaleDecision:
+        messages.error(request, STALE_MESSAGE)
+        return redirect(current_url(decision, flowchart))
+    except services.DecisionNotEditable:
+        return redirect(current_url(decision, flowchart))
+    except InvalidStep:
+        messages.warning(request, "The newer flowchart no longer offers your first answer, so start the decision again.")
+        return redirect(f"{reverse('decisions:new')}?another={decision.public_id}")
+    request.session[JUST_STARTED] = str(new.public_id)
+    messages.success(request, f"This decision now follows flowchart version {new.flowchart_version}. "
+                              f"Your first answer was copied; the draft under version {decision.flowchart_version} is kept in your history.")
+    return redirect(current_url(new, flowchart_for(new.flowchart_id)))
 
 
 @require_GET
@@ -141,6 +209,7 @@ def urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
     flowchart = flowchart_for(decision.flowchart_id)
     return render(request, "decisions/urgent.html", {
         "urgent": flowchart.urgent, "decision": decision, "continue_url": current_url(decision, flowchart),
+        "flowchart": flowchart,
     })
 
 
@@ -176,9 +245,16 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
     flowchart = flowchart_for(decision.flowchart_id)
     if decision.is_draft:
         return redirect(current_url(decision, flowchart))
+    rows = answer_rows(decision, flowchart, change=False)
+    if decision.is_superseded:
+        return render(request, "decisions/superseded.html", {
+            "decision": decision, "flowchart": flowchart, "rows": rows, "replacement": decision.replaced_by,
+        })
+    outcome = flowchart.outcome(decision.outcome)
     return render(request, "decisions/outcome.html", {
-        "decision": decision, "flowchart": flowchart, "outcome": flowchart.outcome(decision.outcome),
-        "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
+        "decision": decision, "flowchart": flowchart, "outcome": outcome,
+        "text": outcome.text_for(decision.state, flowchart),
+        "rows": rows, "record_rows": record_rows(decision, flowchart),
     })
 
 
@@ -194,7 +270,7 @@ def _question_form(data, decision: Decision, flowchart, index: int, node_id: str
 
 
 def _render_question(request, decision: Decision, flowchart, form: QuestionForm, index: int, post_url: str) -> HttpResponse:
-    context = _question_context(request, decision, flowchart, form.node, form, index)
+    context = _question_context(request, decision, flowchart, form, index)
     context["post_url"] = post_url
     return render(request, _question_template(request), context)
 
@@ -231,18 +307,27 @@ def _initial(previous, revision: int) -> dict:
 
 
 def _revision(form, decision: Decision) -> int:
+    """The revision the page was shown at. A post without one is never taken as current: it is stale."""
     revision = form.cleaned_data.get("revision")
-    return decision.revision if revision is None else revision
+    return -1 if revision is None else revision
 
 
-def _posted_revision(request: HttpRequest, decision: Decision) -> int:
+def _posted_revision(request: HttpRequest) -> int:
     try:
-        return int(request.POST.get("revision", decision.revision))
-    except ValueError:
+        return int(request.POST["revision"])
+    except (KeyError, ValueError):
         return -1
 
 
-def _question_context(request, decision, flowchart, node, form, index) -> dict:
+def _newer_flowchart(decision: Decision | None):
+    """The live flowchart, when this draft was started under an older one; None otherwise."""
+    if decision is None or not decision.is_draft:
+        return None
+    live = current_flowchart()
+    return live if live.sha256 != decision.flowchart_id else None
+
+
+def _question_context(request, decision, flowchart, form, index) -> dict:
     earlier = [i for i in range(index) if decision.path[i]["node"] != URGENT_NODE] if decision else []
     if request.GET.get("return") == "check":
         back_url = reverse("decisions:check", args=[decision.public_id])
@@ -250,20 +335,25 @@ def _question_context(request, decision, flowchart, node, form, index) -> dict:
         back_url = step_url(decision, earlier[-1], decision.path[earlier[-1]]["node"])
     else:
         back_url = reverse("decisions:mine")
+    node = form.node
     return {
         "decision": decision, "flowchart": flowchart, "node": node, "form": form, "index": index,
+        "question": form.question, "hint": node.hint_for(form.state), "fragment": wants_fragment(request),
         "post_url": request.get_full_path(), "back_url": back_url,
         "rows": answer_rows(decision, flowchart, upto=index, change=False),
+        "newer_flowchart": _newer_flowchart(decision),
     }
 
 
 def _check_context(decision: Decision, flowchart, form: RecordForm, gaps: list) -> dict:
     complete = decision.current_node == flowchart.terminal.id
+    outcome = flowchart.outcome_for(decision.state) if complete else None
     return {
         "decision": decision, "flowchart": flowchart, "rows": answer_rows(decision, flowchart), "form": form,
         "complete": complete, "gap_links": _gap_links(decision, gaps), "continue_url": current_url(decision, flowchart),
-        "outcome": flowchart.outcome_for(decision.state) if complete else None,
+        "outcome": outcome, "text": outcome.text_for(decision.state, flowchart) if outcome else None,
         "dropped_count": decision.events.filter(kind=DecisionEvent.Kind.DROPPED).count(),
+        "newer_flowchart": _newer_flowchart(decision),
     }
 
 

@@ -3,6 +3,14 @@
 // screen-reader users hear that the page changed.
 import { initAll } from '../vendor/govuk-frontend/govuk-frontend.min.js'
 
+// The strict CSP (style-src 'self') refuses every inline style. When htmx swaps in new content it
+// copies the old element's `style` attribute onto the new one with the same id ("settling"), and
+// elements pick up an empty style="" from outside the app (a browser extension, devtools, a
+// screenshot tool): each copy logged "Applying inline style violates ... 'style-src 'self''".
+// Settle only the attributes the app uses. (htmx's indicator <style> is already switched off by
+// `includeIndicatorStyles: false` in the htmx-config meta tag.)
+if (window.htmx) window.htmx.config.attributesToSettle = ['class', 'width', 'height']
+
 initAll()
 
 document.addEventListener('htmx:load', (event) => {

@@ -1,10 +1,16 @@
-"""Browser tests: a live server, headless Chromium, a signed-in user, and axe-core."""
+"""Browser tests: a live server, headless Chromium, a signed-in user, and axe-core.
+
+Every browser test fails on any console error or uncaught page error, in every page of every
+context it opens (CSP violations are console errors): see `console_errors`.
+"""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from tests.factories import PASSWORD, make_user
 
@@ -23,13 +29,40 @@ def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) 
     page.get_by_role("button", name="Sign in").click()
 
 
-@pytest.fixture
-def console_errors(page: Page) -> list[str]:
-    """Console errors and CSP violations the page causes; a test asserts this stays empty."""
-    errors: list[str] = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
+class ConsoleErrors(list):
+    """Console errors and uncaught page errors, as `text (url:line)`; `allow(pattern)` expects one."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.allowed: list[re.Pattern] = []
+
+    def allow(self, pattern: str) -> None:
+        """A test that provokes an error on purpose (a refused request) names it here."""
+        self.allowed.append(re.compile(pattern))
+
+    def watch(self, context: BrowserContext) -> BrowserContext:
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.append(f"uncaught: {error.error}"))
+        return context
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            where = message.location or {}
+            self.append(f"{message.text} ({where.get('url', '?')}:{where.get('lineNumber', '?')})")
+
+    @property
+    def unexpected(self) -> list[str]:
+        return [e for e in self if not any(p.search(e) for p in self.allowed)]
+
+
+@pytest.fixture(autouse=True)
+def console_errors(browser: Browser, monkeypatch) -> ConsoleErrors:
+    """Fail the test on any console error in any page it opens (the fixture's own contexts too)."""
+    errors = ConsoleErrors()
+    new_context = browser.new_context
+    monkeypatch.setattr(browser, "new_context", lambda *a, **kw: errors.watch(new_context(*a, **kw)))
+    yield errors
+    assert errors.unexpected == [], "console errors:\n" + "\n".join(errors.unexpected)
 
 
 @pytest.fixture

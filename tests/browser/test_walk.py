@@ -110,8 +110,11 @@ def test_every_page_type_of_the_walk_passes_axe(signed_in_page, live_server, pag
     assert_accessible(page)
 
 
-def test_a_failed_htmx_request_falls_back_to_the_full_page_and_its_message(signed_in_page, live_server):
+def test_a_failed_htmx_request_falls_back_to_the_full_page_and_its_message(signed_in_page, live_server, console_errors):
     page = signed_in_page
+    # The refused request is the point of this test: the browser logs it, and only it.
+    console_errors.allow(r"Failed to load resource: the server responded with a status of 403")
+    console_errors.allow(r"^Response Status Error Code 403 from /decisions/")  # htmx logs the refusal too
     start(page, live_server.url, "want_to_share")
     page.context.clear_cookies(name="csrftoken")
     page.locator('input[name="answer"][value="no"]').check()

@@ -18,6 +18,24 @@ def start(page: Page, base_url: str, direction: str, case_reference: str = "BROW
     expect(page).to_have_url(re.compile(r"/steps/1/emergency_check/$"))
 
 
+def fill_details(form, answer_value: str) -> None:
+    """Fill the details the page shows for this answer: text, dates, choices and confirmations.
+
+    Fields revealed under other answers are hidden with JavaScript and left alone, as a person would.
+    """
+    for field_id, text in FIELD_VALUES.items():
+        boxes = form.locator(f"input#id_{field_id}[type=text], textarea#id_{field_id}")
+        for i in range(boxes.count()):
+            if boxes.nth(i).is_visible():
+                boxes.nth(i).fill(text)
+        tick = form.locator(f'input[type=checkbox][name="{field_id}"]')
+        if tick.count() and tick.first.is_visible():
+            tick.first.check()
+        choice = form.locator(f'input[type=radio][name="{field_id}"][value="{text}"]')
+        if choice.count() and choice.first.is_visible():
+            choice.first.check()
+
+
 def answer(page: Page, node: str, value: str) -> None:
     """Answer the question on screen, filling the details and reasons it asks for."""
     assert re.search(rf"/steps/\d+/{node}/", page.url), (node, page.url)
@@ -26,12 +44,7 @@ def answer(page: Page, node: str, value: str) -> None:
     expect(form).to_be_visible()
     expect(page.locator(".htmx-request, .htmx-settling, .htmx-swapping")).to_have_count(0)
     form.locator(f'input[name="answer"][value="{value}"]').check()
-    for field_id, text in FIELD_VALUES.items():
-        box = form.locator(f"input#id_{field_id}[type=text], textarea#id_{field_id}")
-        if box.count():
-            box.fill(text)
-    if value == "not_informing":
-        form.locator('input[name="not_informing_reason"][value="increases_risk"]').check()
+    fill_details(form, value)
     form.locator("#id_rationale").fill("The facts in the case notes support this answer")
     form.get_by_role("button", name="Continue").click()
 
@@ -42,7 +55,7 @@ def walk(page: Page, pairs: list[str]) -> None:
         node, value = pair.split(":")
         step = int(re.search(r"/steps/(\d+)/", page.url).group(1))
         answer(page, node, value)
-        expect(page).to_have_url(re.compile(rf"/steps/{step + 1}/[a-z_]+/$|/check/$"))
+        expect(page).to_have_url(re.compile(rf"/steps/{step + 1}/[a-z0-9_]+/$|/check/$"))
 
 
 def record(page: Page) -> None:

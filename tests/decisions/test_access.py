@@ -14,7 +14,7 @@ def decision_urls(decision) -> list[tuple[str, str]]:
     return [
         ("get", f"{base}/"), ("get", f"{base}/steps/1/emergency_check/"), ("post", f"{base}/steps/1/emergency_check/"),
         ("get", f"{base}/urgent/"), ("post", f"{base}/urgent/press/"), ("get", f"{base}/check/"),
-        ("post", f"{base}/check/"), ("get", f"{base}/outcome/"),
+        ("post", f"{base}/check/"), ("get", f"{base}/outcome/"), ("post", f"{base}/restart/"),
     ]
 
 

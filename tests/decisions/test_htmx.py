@@ -27,8 +27,8 @@ def test_a_history_restore_gets_the_full_page(signed_in):
 def test_an_htmx_answer_returns_the_next_question_in_one_round_trip(signed_in):
     decision = start_decision(signed_in)
     response = signed_in.post(
-        f"/decisions/{decision.public_id}/steps/1/emergency_check/", answer_data("emergency_check", "no"),
-        headers={"HX-Request": "true"},
+        f"/decisions/{decision.public_id}/steps/1/emergency_check/",
+        answer_data("emergency_check", "no", revision=decision.revision), headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
     assert response["HX-Push-Url"] == f"/decisions/{decision.public_id}/steps/2/purpose/"
@@ -49,8 +49,8 @@ def test_finishing_the_walk_with_htmx_navigates_fully_to_check_answers(signed_in
     for node, answer in [("emergency_check", "no"), ("purpose", "no")]:
         decision.refresh_from_db()
         response = signed_in.post(
-            f"/decisions/{decision.public_id}/steps/{len(decision.path)}/{node}/", answer_data(node, answer),
-            headers={"HX-Request": "true"},
+            f"/decisions/{decision.public_id}/steps/{len(decision.path)}/{node}/",
+            answer_data(node, answer, revision=decision.revision), headers={"HX-Request": "true"},
         )
     assert response["HX-Redirect"].endswith("/check/")
 

@@ -5,10 +5,11 @@ import re
 import pytest
 
 from isg.decisions.models import Decision, DecisionEvent
+from isg.flowchart.services import current_flowchart
 from tests.engine.walks import WALKS
 from tests.factories import make_user
 
-from .helpers import answer_current, answer_data, errors, start_decision, walk
+from .helpers import answer_current, answer_data, errors, start_data, start_decision, walk
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,9 @@ def test_a_start_without_case_reference_or_answer_changes_nothing(signed_in):
     response = signed_in.post("/decisions/new/", {"summary": "x"})
     assert response.status_code == 200
     assert "Enter case reference" in errors(response)
-    assert "Select an answer" in errors(response)
+    # The first page's error says what to choose, not only "Select an answer".
+    choose = next(e for e in errors(response) if e.startswith("Select what is happening: "))
+    assert all(f"“{a.label}”" in choose for a in current_flowchart().node("start").answers)
     assert "There is a problem" in response.content.decode()
     assert Decision.objects.count() == 0
 
@@ -234,7 +237,7 @@ def test_a_review_date_in_the_past_is_refused(signed_in):
                                 "consent_from_whom:adult_18_plus", "adult_capacity_doubt:yes", "mca_support:not_yet"])
     response = signed_in.post(f"/decisions/{decision.public_id}/check/",
                               {"revision": decision.revision, "review_owner": "Pat", "review_date": "01/01/2001"})
-    assert "The review date must be today or in the future" in errors(response)
+    assert "Review date must be today or in the future" in errors(response)
 
 
 def test_a_recorded_decision_cannot_be_changed(signed_in):
@@ -261,9 +264,10 @@ def test_the_urgent_button_says_who_to_contact_then_lets_the_record_be_completed
 def test_an_urgent_start_goes_straight_to_what_was_shared(signed_in):
     guidance = signed_in.get("/decisions/urgent/").content.decode()
     assert "Start the record" in guidance and "/decisions/new/?urgent=1" in guidance
-    response = signed_in.post("/decisions/new/?urgent=1", {"case_reference": "URG-1", **answer_data("start", "want_to_share")})
+    response = signed_in.post("/decisions/new/?urgent=1", start_data("want_to_share", case_reference="URG-1"))
     decision = Decision.objects.get()
-    assert response["Location"] == f"/decisions/{decision.public_id}/urgent/"
+    # The "act now" page came first; after the first page the record goes straight on, not to it again.
+    assert response["Location"] == f"/decisions/{decision.public_id}/steps/2/minimum_necessary/"
     assert decision.current_node == "minimum_necessary" and decision.state["approval"] == "retrospective"
 
 
