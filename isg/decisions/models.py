@@ -34,6 +34,11 @@ class Decision(models.Model):
         DRAFT = "draft", "Draft"
         RECORDED = "recorded", "Recorded"
         AWAITING_APPROVAL = "awaiting_approval", "Awaiting line-manager approval"
+        RETURNED = "returned", "Returned for more information"
+        APPROVED = "approved", "Approved"
+        NOT_APPROVED = "not_approved", "Not approved"
+        ESCALATED = "escalated", "Escalated: still open"
+        RESOLVED = "resolved", "Resolved by a follow-up decision"
         SUPERSEDED = "superseded", "Restarted under a newer flowchart"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -58,6 +63,10 @@ class Decision(models.Model):
     start_token = models.UUIDField(
         null=True, blank=True, editable=False,
         help_text="The one-time token of the form that started this draft: a repeated post finds this draft.",
+    )
+    follows = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="follow_ups",
+        help_text="The earlier decision on the same case this one follows up (it may resolve an escalation).",
     )
     replaced_by = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="replaces",
@@ -118,10 +127,21 @@ class DecisionEvent(models.Model):
         RECORD_UPDATED = "record_updated", "Record details updated"
         SUBMITTED = "submitted", "Submitted"
         SUPERSEDED = "superseded", "Restarted under a newer flowchart"
+        RETURNED = "returned", "Returned for more information"
+        RETURN_ANSWERED = "return_answered", "Question from the approver answered"
+        RESUBMITTED = "resubmitted", "Resubmitted for approval"
+        APPROVED = "approved", "Approved"
+        NOT_APPROVED = "not_approved", "Not approved"
+        OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
+        ESCALATED = "escalated", "Escalated: still open"
+        RESOLVED = "resolved", "Resolved by a follow-up decision"
+        AMENDED = "amended", "Amended"
+        VIEWED = "viewed", "Viewed"
+        EXPORTED = "exported", "Exported"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
     node = models.CharField(max_length=60, blank=True)
     answer = models.CharField(max_length=60, blank=True)
     payload = models.JSONField(default=dict)
@@ -140,3 +160,24 @@ class DecisionEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("decision history is append-only")
+
+
+class Amendment(models.Model):
+    """A correction added to a decision that can no longer change: the original stays as it was."""
+
+    decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="amendments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    text = models.TextField()
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("an amendment is never edited: add another")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("an amendment is never deleted")
