@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from isg.engine import START, Answer, Field, Node, State, Step
 from isg.lib.forms import ErrorSummaryMixin
-from isg.lib.text import validate_plain_text
+from isg.lib.text import validate_one_line_plain_text, validate_plain_text
 
+from .models import Decision
 from .services import stored_step
 
 # The first format is the one the hint shows: three numbers, as GOV.UK's date pattern asks.
@@ -29,10 +30,12 @@ def date_example() -> str:
     return f"{day.day} {day.month} {day.year}"
 
 
-def text_field(*, label: str, required: bool, long: bool, **kwargs: Any) -> forms.CharField:
-    limit = settings.ISG_MAX_TEXT_LENGTH if long else settings.ISG_MAX_SHORT_TEXT_LENGTH
+def text_field(*, label: str, required: bool, long: bool, limit: int | None = None, **kwargs: Any) -> forms.CharField:
+    limit = limit or (settings.ISG_MAX_TEXT_LENGTH if long else settings.ISG_MAX_SHORT_TEXT_LENGTH)
     return forms.CharField(
-        label=label, required=required, max_length=limit, validators=[validate_plain_text],
+        label=label, required=required, max_length=limit,
+        # One-line fields refuse line breaks too: they are shown, exported and searched as one line.
+        validators=[validate_plain_text if long else validate_one_line_plain_text],
         widget=forms.Textarea(attrs={"rows": 4}) if long else forms.TextInput(),
         error_messages={
             "max_length": f"{label} must be {limit} characters or fewer (it has %(show_value)d)",
@@ -248,9 +251,10 @@ class StartForm(QuestionForm):
         super().__init__(*args, **kwargs)
         self.fields["case_reference"] = text_field(
             label="Case reference", required=True, long=False,
+            # The form's limit is the column's, so a longer reference is an error message, not a database error.
+            limit=Decision._meta.get_field("case_reference").max_length,
             help_text="Your organisation's case or file number. Do not enter names.",
         )
-        self.fields["case_reference"].max_length = 100
         self.fields["start_token"] = forms.UUIDField(
             widget=forms.HiddenInput, required=True,
             error_messages={
