@@ -1,3 +1,7 @@
+"""Administrators manage people, agencies, line-manager links and deputies here, and never read
+case content: no decision model is registered (see tests/access/test_admin.py), and nothing that
+could list decisions (a delete confirmation names every protected record) is offered."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
@@ -7,9 +11,22 @@ from .models import User
 
 @admin.register(User)
 class IsgUserAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "role", "agency", "is_active"]
-    list_filter = ["role", "agency", "is_active"]
-    fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
+    list_display = ["username", "first_name", "last_name", "role", "agency", "line_manager", "deputy", "is_away", "is_active"]
+    list_filter = ["role", "agency", "is_away", "is_active"]
+    list_select_related = ["agency", "line_manager", "deputy"]
+    fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away"]})]
+    add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Only line managers can be someone's line manager or a manager's deputy.
+        if db_field.name in ("line_manager", "deputy"):
+            kwargs["queryset"] = User.objects.filter(role=User.Role.LINE_MANAGER, is_active=True).order_by("username")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # People are deactivated, never deleted: their decisions and history must keep naming them,
+        # and Django's delete page would list those decisions (case references) to an administrator.
+        return False
 
 
 # The admin's sign-in page gets the same username limit and per-account slow-down as ISG's own.

@@ -1,4 +1,5 @@
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.db import models
 
 
@@ -17,6 +18,29 @@ class User(AbstractUser):
     line_manager = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="direct_reports"
     )
+    deputy = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="deputy_for",
+        help_text="The line manager who approves for this manager when they are away or not set.",
+    )
+    is_away = models.BooleanField(
+        "away", default=False,
+        help_text="Away (leave, absence): approvals go to their deputy, else another manager of the agency.",
+    )
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        if self.line_manager_id and self.line_manager_id == self.pk:
+            errors["line_manager"] = "Nobody can be their own line manager."
+        if self.deputy_id:
+            if self.deputy_id == self.pk:
+                errors["deputy"] = "Nobody can be their own deputy."
+            elif self.deputy.role != self.Role.LINE_MANAGER:
+                errors["deputy"] = "A deputy must be a line manager."
+            elif self.agency_id and self.deputy.agency_id != self.agency_id:
+                errors["deputy"] = "A deputy must be a line manager of the same agency."
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def display_name(self) -> str:

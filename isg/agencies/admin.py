@@ -7,3 +7,8 @@ from .models import Agency
 class AgencyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # An agency's decisions and staff keep it; Django's delete page would also list those
+        # decisions (case references) to an administrator, who must never read case content.
+        return False

@@ -1,4 +1,4 @@
-"""`manage.py load_demo`: demo agencies and one user per role, for trying ISG locally."""
+"""`manage.py load_demo`: demo agencies, one user per role, and decisions in every approval state."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django.db import transaction
 
 from isg.accounts.models import User
 from isg.agencies.models import Agency
+from isg.approvals import demo
 
 DEFAULT_PASSWORD = "isg-demo-2026"
 
@@ -30,10 +31,17 @@ class Command(BaseCommand):
             users = {p["username"]: self._user(p, password) for p in people}
             for person in people:
                 manager = users.get(person.get("line_manager") or "")
-                User.objects.filter(pk=users[person["username"]].pk).update(line_manager=manager)
+                deputy = users.get(person.get("deputy") or "")
+                User.objects.filter(pk=users[person["username"]].pk).update(line_manager=manager, deputy=deputy)
+            for user in users.values():
+                user.refresh_from_db()
+            # Decisions waiting for approval, returned, overdue, escalated, decided: see isg/approvals/demo.py.
+            made = demo.load(users)
         self.stdout.write(f"Demo users (password: {password}):")
         for person in people:
             self.stdout.write(f"  {person['username']:<14} {User.Role(person['role']).label}")
+        if made:
+            self.stdout.write(f"{len(made)} demo decisions made (case references {made[0].case_reference} to {made[-1].case_reference}).")
 
     def _user(self, person: dict[str, Any], password: str) -> User:
         agency = Agency.objects.get(slug=person["agency"]) if person.get("agency") else None
@@ -43,6 +51,8 @@ class Command(BaseCommand):
                 "first_name": person["first_name"], "last_name": person["last_name"], "role": person["role"],
                 "agency": agency, "is_staff": person.get("is_staff", False),
                 "is_superuser": person.get("is_superuser", False),
+                # Approval emails go here (the console in development); demo addresses only.
+                "email": f"{person['username']}@example.org",
             },
         )
         user.set_password(password)

@@ -1,0 +1,149 @@
+"""Who may reach which URL: ONE table, read by the middleware, the views, the system check and the tests.
+
+Deny by default. Every named URL in the URLconf has a row here, keyed by its URL name
+("decisions:question"); a URL with no row answers 404 (and `manage.py check` and the matrix test
+fail). A role not in a row's `roles` gets 403 on a page and 404 on a record URL, so a record's
+existence is never hinted at. For record URLs (`record="decision"`) the middleware also asks
+`isg.access.services.decision_for(user, public_id, action)`, and the view asks again.
+
+Adding a URL: add its row in the section of the app that owns it. Keep one row per URL name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from isg.accounts.models import User
+
+Role = User.Role
+Action = Literal["view", "edit", "approve", "history", "amend", "export"]
+ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export")
+
+PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER, ADMIN = (
+    Role.PRACTITIONER, Role.LINE_MANAGER, Role.PARTNERSHIP, Role.TRAINER, Role.ADMIN,
+)
+EVERYONE = frozenset(Role.values)  # every signed-in role
+DECISION_MAKERS = frozenset({PRACTITIONER, LINE_MANAGER})
+DECISION_READERS = frozenset({PRACTITIONER, LINE_MANAGER, PARTNERSHIP})  # LSCB reads, never writes
+MANAGERS = frozenset({LINE_MANAGER})
+CASE_STUDY_READERS = frozenset({PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER})
+NOBODY: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One URL's access.
+
+    roles: the roles that may reach it at all (signed in and active).
+    record: "decision" when the URL names a decision by `public_id`; the record check then runs.
+    action: what the URL does to that record (see services.may): view, edit, approve, history,
+        amend, export. Ignored when `record` is None.
+    public: reachable without signing in (sign-in, password reset); `roles` is then ignored.
+    staff: Django's own admin: only active staff pass, as the admin itself decides (and it
+        registers no case content); anonymous visitors are sent to sign in.
+    """
+
+    roles: frozenset[str] = NOBODY
+    record: Literal["decision"] | None = None
+    action: Action = "view"
+    public: bool = False
+    staff: bool = False
+
+    def __post_init__(self) -> None:
+        if self.action not in ACTIONS:
+            raise ValueError(f"unknown action {self.action!r}")
+        object.__setattr__(self, "roles", frozenset(self.roles))
+
+    def allows_role(self, user) -> bool:
+        """Whether this signed-in user's role may reach the URL (the record check comes after)."""
+        if self.public:
+            return True
+        if not (user.is_authenticated and user.is_active):
+            return False
+        if self.staff:
+            return bool(user.is_staff)  # as Django's admin itself decides (it shows no case content)
+        return user.role in self.roles
+
+
+def page(*roles) -> Rule:
+    return Rule(roles=frozenset().union(*[r if isinstance(r, frozenset) else {r} for r in roles]))
+
+
+def record(roles, action: Action = "view") -> Rule:
+    return Rule(roles=frozenset(roles), record="decision", action=action)
+
+
+PUBLIC = Rule(public=True)
+
+# Django admin: its URL names are many and generated; one row covers the namespace.
+ADMIN_NAMESPACE = "admin"
+
+RULES: dict[str, Rule] = {
+    # -- site --------------------------------------------------------------------------------
+    "home": page(EVERYONE),  # sends each role to its own start page
+    f"{ADMIN_NAMESPACE}:*": Rule(staff=True),  # Django admin: users, agencies, managers, deputies
+    f"{ADMIN_NAMESPACE}:login": PUBLIC,  # the admin's own sign-in page (same lockout form as ours)
+
+    # -- accounts (isg/accounts) ---------------------------------------------------------------
+    "accounts:login": PUBLIC,
+    "accounts:password-reset": PUBLIC,
+    "accounts:password-reset-done": PUBLIC,
+    "accounts:password-reset-confirm": PUBLIC,
+    "accounts:password-reset-complete": PUBLIC,
+    "accounts:account": page(EVERYONE),
+    "accounts:logout": page(EVERYONE),
+    "accounts:password-change": page(EVERYONE),
+    "accounts:password-change-done": page(EVERYONE),
+
+    # -- decisions: the walk (isg/decisions) --------------------------------------------------
+    "decisions:mine": page(DECISION_MAKERS),
+    "decisions:new": page(DECISION_MAKERS),
+    "decisions:urgent-guidance": page(DECISION_MAKERS),
+    "decisions:resume": record(DECISION_READERS, "view"),
+    "decisions:question": record(DECISION_MAKERS, "edit"),
+    "decisions:urgent": record(DECISION_MAKERS, "edit"),
+    "decisions:press-urgent": record(DECISION_MAKERS, "edit"),
+    "decisions:restart": record(DECISION_MAKERS, "edit"),
+    "decisions:check": record(DECISION_MAKERS, "edit"),
+    "decisions:outcome": record(DECISION_READERS, "view"),
+
+    # -- case studies (isg/casestudies): trainers see only these ------------------------------
+    "casestudies:library": page(CASE_STUDY_READERS),
+    "casestudies:case": page(CASE_STUDY_READERS),
+    "casestudies:walk": page(CASE_STUDY_READERS),
+    "casestudies:walk-step": page(CASE_STUDY_READERS),
+    "casestudies:train": page(CASE_STUDY_READERS),
+    "casestudies:train-step": page(CASE_STUDY_READERS),
+    "casestudies:train-results": page(CASE_STUDY_READERS),
+    "casestudies:train-restart": page(CASE_STUDY_READERS),
+
+    # -- flowchart reference pages (isg/flowchart): no case content ---------------------------
+    "flowchart:how_it_works": page(EVERYONE),
+    "flowchart:diagram_svg": page(EVERYONE),
+    "flowchart:glossary": page(EVERYONE),
+    "flowchart:changes": page(EVERYONE),
+
+    # -- approvals (isg/approvals) ------------------------------------------------------------
+    "approvals:queue": page(MANAGERS),
+    "approvals:decide": record(MANAGERS, "approve"),
+
+    # -- history (isg/decisions history and amendments) ---------------------------------------
+    "decisions:history": record(DECISION_READERS, "history"),  # LSCB reads the history too
+    "decisions:amend": record(DECISION_MAKERS, "amend"),  # the owner, or a manager who holds it
+
+    # -- PDF decision records (isg/records): anyone who may read the decision, export logged --
+    "records:pdf": record(DECISION_READERS, "export"),
+}
+
+
+def rule_for(url_name: str | None) -> Rule | None:
+    """The row for a resolved URL name ("namespace:name"); None means deny."""
+    if not url_name:
+        return None
+    if url_name in RULES:
+        return RULES[url_name]
+    namespace = url_name.split(":", 1)[0]
+    if namespace == ADMIN_NAMESPACE:
+        return RULES.get(f"{ADMIN_NAMESPACE}:*")
+    return None

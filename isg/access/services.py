@@ -1,0 +1,131 @@
+"""Which decisions a person may see, and what they may do to one: the record half of the access rules.
+
+Every decision lookup in a view goes through `decision_for`, every list through
+`decisions_visible_to` (and `Decision.objects.visible_to`, which delegates here). Out of scope
+means 404, never 403, so an id reveals nothing about whether its record exists.
+
+Visibility (design section 4):
+- practitioners: their own decisions, drafts included;
+- line managers: their own, their direct reports' submitted ones (same agency), those routed or
+  escalated to them (`approvals.Approval.approver` / `escalated_to`) and their agency's queue
+  (approver not set);
+- partnership (LSCB): every submitted decision of the partnership, read-only;
+- trainers and administrators: none.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.apps import apps
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest
+
+from isg.accounts.models import User
+from isg.decisions.models import Decision
+
+from .rules import ACTIONS
+
+# Drafts (and drafts restarted under a newer flowchart) are the practitioner's working notes:
+# only the owner sees them.
+UNSUBMITTED = (Decision.Status.DRAFT, Decision.Status.SUPERSEDED)
+READ_ACTIONS = ("view", "history", "export")
+
+
+def _approval_model():
+    """`approvals.Approval` if that app is installed (it may land after this one), else None."""
+    if not apps.is_installed("isg.approvals"):
+        return None
+    try:
+        return apps.get_model("approvals", "Approval")
+    except LookupError:
+        return None
+
+
+def _signed_in(user) -> bool:
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def _managed_q(user) -> Q:
+    """Submitted decisions a line manager holds by management: direct reports', routed, escalated, agency queue."""
+    if not user.agency_id:
+        return Q(pk__in=[])  # a manager outside every agency manages nobody's records
+    scope = Q(owner__line_manager=user, owner__agency_id=user.agency_id)
+    approval = _approval_model()
+    if approval is not None:
+        routed = approval.objects.filter(Q(approver=user) | Q(escalated_to=user)).values("decision_id")
+        queue = approval.objects.filter(approver__isnull=True, decision__agency_id=user.agency_id).values("decision_id")
+        scope |= Q(pk__in=routed) | Q(pk__in=queue)
+    return scope & ~Q(status__in=UNSUBMITTED)
+
+
+def visible_q(user) -> Q | None:
+    """The filter for the decisions this user may read; None when they may read none."""
+    if not _signed_in(user):
+        return None
+    if user.role == User.Role.PRACTITIONER:
+        return Q(owner=user)
+    if user.role == User.Role.LINE_MANAGER:
+        return Q(owner=user) | _managed_q(user)
+    if user.role == User.Role.PARTNERSHIP:
+        return ~Q(status__in=UNSUBMITTED)
+    return None  # trainers, administrators, and any role added later
+
+
+def decisions_visible_to(user, queryset: QuerySet[Decision] | None = None) -> QuerySet[Decision]:
+    """Deny by default: the decisions this user may read (of `queryset`, all by default)."""
+    decisions = Decision.objects.all() if queryset is None else queryset
+    q = visible_q(user)
+    return decisions.none() if q is None else decisions.filter(q)
+
+
+def _managed(user, decision: Decision) -> bool:
+    return (user.role == User.Role.LINE_MANAGER
+            and Decision.objects.filter(pk=decision.pk).filter(_managed_q(user)).exists())
+
+
+def may(user, decision: Decision, action: str) -> bool:
+    """Whether `user` may do `action` to `decision`. Status rules (is it still editable?) belong
+    to the services that change it; this answers only "is it theirs to act on"."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    if not _signed_in(user):
+        return False
+    own = decision.owner_id == user.pk and user.can_make_decisions
+    if action == "edit":
+        return own
+    if action == "approve":
+        # Segregation of duties: never the author, only a manager who holds it by management.
+        return decision.owner_id != user.pk and _managed(user, decision)
+    if action == "amend":
+        return own or _managed(user, decision)
+    # view, history, export: anyone who may read it
+    return decisions_visible_to(user).filter(pk=decision.pk).exists()
+
+
+def decision_for(request_or_user, public_id, action: str = "view") -> Decision:
+    """The decision with this public id if the user may do `action` to it; Http404 otherwise.
+
+    Given the request, it reuses the decision the access middleware already checked for this URL
+    when that check asked the same question (one query per page, not two).
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    try:
+        public_id = public_id if isinstance(public_id, UUID) else UUID(str(public_id))
+    except ValueError:
+        raise Http404("No such decision.") from None
+    if isinstance(request_or_user, HttpRequest):
+        request, user = request_or_user, request_or_user.user
+        checked, rule = getattr(request, "access_decision", None), getattr(request, "access_rule", None)
+        if checked is not None and rule is not None and rule.action == action and checked.public_id == public_id:
+            return checked
+    else:
+        user = request_or_user
+    decision = decisions_visible_to(user).filter(public_id=public_id).first()
+    if decision is None:
+        raise Http404("No such decision.")
+    # Found among the visible ones is enough to read it; anything more is asked of `may`.
+    if action not in READ_ACTIONS and not may(user, decision, action):
+        raise Http404("No such decision.")
+    return decision

@@ -1,0 +1,199 @@
+"""AC-1/AC-2/AC-3: every URL pattern x every principal x (GET, htmx GET, POST), against ONE table.
+
+The expected status is derived from isg/access/rules.py (RULES) and isg/access/services.py (who
+may do what to which record); nothing here restates the table. Every response is also searched
+for the canaries planted in the records the principal may not see. A URL pattern without a row
+fails here (and in `manage.py check`).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.test import Client
+from django.urls import resolve, reverse
+
+from isg.access.rules import rule_for
+from isg.access.services import decisions_visible_to, may
+from isg.access.urlwalk import iter_routes
+from isg.casestudies.services import current_library
+
+from .conftest import PRINCIPALS
+
+pytestmark = pytest.mark.django_db
+
+ROUTES = list(iter_routes())
+METHODS = ("get", "htmx", "post")
+SIGN_IN = "/accounts/login/?next="  # the login middleware's redirect (signing out goes to the bare page)
+ADMIN_SIGN_IN = "/admin/login/?next="  # Django's admin asks for its own sign-in (the same lockout form)
+PLACEHOLDER = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^)]*\)")
+
+
+def test_the_walk_finds_every_app_and_the_admin():
+    names = {route.name for route in ROUTES}
+    assert {"home", "decisions:question", "casestudies:train-step", "flowchart:glossary", "admin:index"} <= names
+    assert len(ROUTES) > 40
+
+
+def record_names(route) -> list[str | None]:
+    """A record URL is walked once per record; other URLs once."""
+    return ["draft", "submitted"] if "<uuid:public_id>" in route.route else [None]
+
+
+def kwarg_values(world, route, record: str | None) -> dict[str, str]:
+    """A real value for every placeholder a URL pattern has (add one here for a new kind of id)."""
+    decision = world.records[record or "draft"]
+    case = current_library().cases[0]
+    practitioner = world.users["practitioner"]
+    if record == "draft":
+        index, node = len(decision.path), decision.current_node  # the open question
+    else:
+        index, node = 0, "start"
+    # Admin object ids: the practitioner for user pages, their agency for agency pages.
+    if "/accounts/user/" in route.route:
+        object_id = practitioner.pk
+    elif "/agencies/agency/" in route.route:
+        object_id = world.agency.pk
+    else:
+        object_id = 1
+    return {
+        "public_id": str(decision.public_id), "index": str(index), "node_id": node,
+        "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
+        "uidb64": "MQ", "token": "set-password",
+        "object_id": str(object_id), "id": str(practitioner.pk),
+        "content_type_id": str(ContentType.objects.get_for_model(type(practitioner)).pk),
+        "app_label": "accounts", "url": "no-such-admin-page/",
+    }
+
+
+def url_for(world, route, record) -> str:
+    values = kwarg_values(world, route, record)
+
+    def fill(match: re.Match) -> str:
+        name = match.group(1) or match.group(2)
+        assert name in values, f"{route.route}: add a value for <{name}> to kwarg_values"
+        return values[name]
+
+    url = "/" + PLACEHOLDER.sub(fill, route.route).replace("^", "").replace("$", "")
+    match = resolve(url)
+    assert match.route == route.route.replace("^", "").replace("$", "") or match.url_name == route.pattern.name, url
+    return url
+
+
+def csrf_token(client: Client) -> str:
+    """The token a real page gives (the password-reset form renders one for everybody)."""
+    client.get(reverse("accounts:password-reset"))
+    return client.cookies["csrftoken"].value
+
+
+def expectation(user, rule, decision) -> str:
+    """What RULES and the record rules say this principal gets: any, login, 403, 404 or allowed."""
+    if rule.public:
+        return "any"
+    if user is None:
+        return "login"
+    if not rule.allows_role(user):
+        return "404" if rule.record else "403"
+    if rule.record and not may(user, decision, rule.action):
+        return "404"
+    return "allowed"
+
+
+def verdict(expected: str, response, method: str, staff_route: bool) -> str | None:
+    """None when the response is what was expected; otherwise what went wrong."""
+    status = response.status_code
+    location = response.get("Location", "") or response.get("HX-Redirect", "")
+    if status >= 500:
+        return f"server error {status}"
+    if expected == "any":
+        return None
+    if expected == "login":
+        sign_in = (SIGN_IN, ADMIN_SIGN_IN) if staff_route else SIGN_IN
+        if method == "htmx":
+            ok = status == 200 and response.get("HX-Redirect", "").startswith(sign_in)
+        else:
+            ok = status == 302 and location.startswith(sign_in)
+        return None if ok else f"expected the sign-in redirect, got {status} {location}"
+    if expected in ("403", "404"):
+        return None if str(status) == expected else f"expected {expected}, got {status} {location}"
+    # allowed: the view answers for itself. Django's admin may refuse or 404 by its own rules.
+    if staff_route:
+        return None
+    if status in (401, 403, 404) or location.startswith(SIGN_IN):
+        return f"expected access, got {status} {location}"
+    return None
+
+
+def request(client: Client, method: str, url: str, decision) -> object:
+    if method == "get":
+        return client.get(url)
+    if method == "htmx":
+        return client.get(url, headers={"HX-Request": "true"})
+    token = csrf_token(client)
+    revision = decision.revision if decision is not None else 0
+    return client.post(url, {"csrfmiddlewaretoken": token, "revision": revision, "answer": "yes"})
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name or r.route)
+def test_every_principal_gets_what_the_rules_say_and_no_canary_leaks(route, world):
+    failures = []
+    for record in record_names(route):
+        url = url_for(world, route, record)
+        view_name = resolve(url).view_name
+        rule = rule_for(view_name)
+        assert rule is not None, f"{view_name} ({route.route}) has no row in isg/access/rules.py RULES"
+        staff_route = rule.staff
+        for principal in PRINCIPALS:
+            user = world.users[principal]
+            hidden = [world.canaries[name] for name, decision in world.records.items()
+                      if user is None or not decisions_visible_to(user).filter(pk=decision.pk).exists()]
+            for method in METHODS:
+                decision = world.records[record] if record else None
+                if decision is not None:
+                    decision.refresh_from_db()
+                client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+                if user is not None:
+                    client.force_login(user)
+                expected = expectation(user, rule, decision)
+                response = request(client, method, url, decision)
+                problem = verdict(expected, response, method, staff_route)
+                body = response.content.decode("utf-8", "replace") + str(response.headers)
+                leaked = [c for c in hidden if c in body]
+                if leaked:
+                    problem = f"{problem or ''} LEAKED a canary of a record {principal} may not see".strip()
+                if problem:
+                    failures.append(f"{principal:26} {method:5} {url} [{expected}]: {problem}")
+    assert not failures, "\n".join(failures)
+
+
+def test_a_pattern_without_a_row_fails_the_walk(world, settings):
+    """The walk asks RULES for every pattern it finds: a new, rowless URL has nothing to match."""
+    settings.ROOT_URLCONF = "tests.access.urls_unlisted"
+    from isg.access.checks import problems
+
+    routes = list(iter_routes())
+    assert any(r.name == "unlisted" for r in routes)
+    assert rule_for("unlisted") is None
+    assert any("'unlisted'" in p for p in problems())
+
+
+def test_the_canaries_are_on_the_pages_of_those_who_may_see_them(world):
+    """The leak check means something only if the canaries do show where they are allowed."""
+    submitted, draft = world.records["submitted"], world.records["draft"]
+    outcome = reverse("decisions:outcome", args=[submitted.public_id])
+    for principal in ("practitioner", "manager", "lscb"):
+        client = Client()
+        client.force_login(world.users[principal])
+        assert world.canaries["submitted"] in client.get(outcome).content.decode(), principal
+    client = Client()
+    client.force_login(world.users["practitioner"])
+    question = reverse("decisions:question", args=[draft.public_id, 0, "start"])
+    assert world.canaries["draft"] in client.get(question).content.decode()
+
+
+def test_the_matrix_size():
+    """Every pattern, every principal, three methods: about the size the checklist expects (AC-2)."""
+    cases = sum(len(record_names(route)) for route in ROUTES) * len(PRINCIPALS) * len(METHODS)
+    assert cases >= len(ROUTES) * len(PRINCIPALS) * len(METHODS) > 1000
