@@ -50,6 +50,17 @@ class AuditEvent(models.Model):
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
         RETENTION_TOMBSTONE = "retention_tombstone", "Removed under the retention rules"
+        # The rest of the decision history's kinds (isg.decisions.models.DecisionEvent.Kind): each
+        # DecisionEvent is chained under its own kind (isg/decisions/history.py).
+        STARTED = "started", "Started"
+        URGENT = "urgent", "Urgent button pressed"
+        RECORD_UPDATED = "record_updated", "Record details updated"
+        SUPERSEDED = "superseded", "Restarted under a newer flowchart"
+        RETURN_ANSWERED = "return_answered", "Question from the approver answered"
+        RESUBMITTED = "resubmitted", "Resubmitted for approval"
+        OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
+        ESCALATED = "escalated", "Escalated: still open"
+        RESOLVED = "resolved", "Resolved by a follow-up decision"
 
     # Unique: two writers that read the same chain head would both take head + 1, and the second
     # insert fails instead of forking the chain.

@@ -78,6 +78,15 @@ def append(
     return event
 
 
+def lock_chain() -> None:
+    """Take the chain lock now, inside the caller's transaction, until it ends (see the module doc).
+
+    `append` takes it itself; a caller that must order its own inserts by the chain (the decision
+    history gives out event ids in chain order) takes it first.
+    """
+    _lock_chain()
+
+
 def _lock_chain() -> None:
     connection = transaction.get_connection()
     if connection.vendor == "postgresql":

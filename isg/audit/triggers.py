@@ -1,71 +1,107 @@
-"""Database triggers that refuse UPDATE and DELETE on the event table, per database vendor.
+"""Database triggers that refuse UPDATE and DELETE on the append-only tables, per database vendor.
 
-Used by migration 0002 (and by tests that play the attacker). On SQLite a later migration that
-rebuilds the table (most AlterField operations do) drops its triggers: such a migration must
-call `create(schema_editor.connection)` again. tests/audit/test_triggers.py catches a miss.
+The audit chain's own table is one (migration audit 0002); the decision history and its
+amendments are the others (migration decisions 0004). Each table gets two triggers named
+`<prefix>_refuse_update` and `<prefix>_refuse_delete` (and on PostgreSQL a function
+`<prefix>_refuse_change()`), refusing with the message "<table> is append-only".
+
+On SQLite a later migration that rebuilds a table (most AlterField operations do) drops its
+triggers: such a migration must call `<TABLE>.create(schema_editor.connection)` again. The tests
+that check the triggers are installed (tests/audit/test_append_only.py,
+tests/audit/test_decision_chain.py) catch a miss.
 
 TRUNCATE is not refused on PostgreSQL: the test runner empties tables with it. In production the
-application's role holds INSERT and SELECT only on the table (reliability spec AT-4).
+application's role holds INSERT and SELECT only on these tables (reliability spec AT-4).
 """
 
 from __future__ import annotations
 
-TABLE = "audit_auditevent"
-MESSAGE = "audit_auditevent is append-only"
+from dataclasses import dataclass
 
-_SQLITE_CREATE = [
-    f"CREATE TRIGGER IF NOT EXISTS audit_refuse_update BEFORE UPDATE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-    f"CREATE TRIGGER IF NOT EXISTS audit_refuse_delete BEFORE DELETE ON {TABLE} "
-    f"BEGIN SELECT RAISE(ABORT, '{MESSAGE}'); END",
-]
-_SQLITE_DROP = ["DROP TRIGGER IF EXISTS audit_refuse_update", "DROP TRIGGER IF EXISTS audit_refuse_delete"]
 
-_POSTGRES_CREATE = [
-    f"""CREATE OR REPLACE FUNCTION audit_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+@dataclass(frozen=True)
+class AppendOnlyTable:
+    table: str
+    prefix: str
+
+    @property
+    def message(self) -> str:
+        return f"{self.table} is append-only"
+
+    @property
+    def names(self) -> set[str]:
+        return {f"{self.prefix}_refuse_update", f"{self.prefix}_refuse_delete"}
+
+    def _statements(self, connection, create: bool) -> list[str]:
+        p, table = self.prefix, self.table
+        if connection.vendor == "sqlite":
+            if create:
+                return [
+                    f"CREATE TRIGGER IF NOT EXISTS {p}_refuse_{op.lower()} BEFORE {op} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, '{self.message}'); END"
+                    for op in ("UPDATE", "DELETE")
+                ]
+            return [f"DROP TRIGGER IF EXISTS {p}_refuse_update", f"DROP TRIGGER IF EXISTS {p}_refuse_delete"]
+        if connection.vendor == "postgresql":
+            if create:
+                return [
+                    f"""CREATE OR REPLACE FUNCTION {p}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        RAISE EXCEPTION '{MESSAGE}: % refused', TG_OP USING ERRCODE = 'integrity_constraint_violation';
+        RAISE EXCEPTION '{self.message}: % refused', TG_OP USING ERRCODE = 'integrity_constraint_violation';
     END
     $$""",
-    f"CREATE TRIGGER audit_refuse_update BEFORE UPDATE ON {TABLE} "
-    "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
-    f"CREATE TRIGGER audit_refuse_delete BEFORE DELETE ON {TABLE} "
-    "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change()",
-]
-_POSTGRES_DROP = [
-    f"DROP TRIGGER IF EXISTS audit_refuse_update ON {TABLE}",
-    f"DROP TRIGGER IF EXISTS audit_refuse_delete ON {TABLE}",
-    "DROP FUNCTION IF EXISTS audit_refuse_change()",
-]
+                    *(
+                        f"CREATE TRIGGER {p}_refuse_{op.lower()} BEFORE {op} ON {table} "
+                        f"FOR EACH ROW EXECUTE FUNCTION {p}_refuse_change()"
+                        for op in ("UPDATE", "DELETE")
+                    ),
+                ]
+            return [
+                f"DROP TRIGGER IF EXISTS {p}_refuse_update ON {table}",
+                f"DROP TRIGGER IF EXISTS {p}_refuse_delete ON {table}",
+                f"DROP FUNCTION IF EXISTS {p}_refuse_change()",
+            ]
+        raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
 
-_SQL = {"sqlite": (_SQLITE_CREATE, _SQLITE_DROP), "postgresql": (_POSTGRES_CREATE, _POSTGRES_DROP)}
+    def create(self, connection) -> None:
+        with connection.cursor() as cursor:
+            for sql in self._statements(connection, create=True):
+                cursor.execute(sql)
+
+    def drop(self, connection) -> None:
+        with connection.cursor() as cursor:
+            for sql in self._statements(connection, create=False):
+                cursor.execute(sql)
+
+    def installed(self, connection) -> set[str]:
+        """The names of this table's refusing triggers that are present."""
+        if connection.vendor == "sqlite":
+            sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
+        else:
+            sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.table])
+            return {name for (name,) in cursor.fetchall()} & self.names
 
 
-def _statements(connection, which: int) -> list[str]:
-    try:
-        return _SQL[connection.vendor][which]
-    except KeyError:
-        raise NotImplementedError(f"no append-only triggers for {connection.vendor}") from None
+AUDIT_EVENTS = AppendOnlyTable("audit_auditevent", "audit")
+DECISION_EVENTS = AppendOnlyTable("decisions_decisionevent", "decision_event")
+AMENDMENTS = AppendOnlyTable("decisions_amendment", "amendment")
+# Every append-only table, for the flush command (which must lift their triggers on SQLite).
+ALL = (AUDIT_EVENTS, DECISION_EVENTS, AMENDMENTS)
+
+# The audit table's triggers, as migration 0002 and the audit tests call them.
+TABLE = AUDIT_EVENTS.table
+MESSAGE = AUDIT_EVENTS.message
 
 
 def create(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, 0):
-            cursor.execute(sql)
+    AUDIT_EVENTS.create(connection)
 
 
 def drop(connection) -> None:
-    with connection.cursor() as cursor:
-        for sql in _statements(connection, 1):
-            cursor.execute(sql)
+    AUDIT_EVENTS.drop(connection)
 
 
 def installed(connection) -> set[str]:
-    """The names of the refusing triggers present on the event table."""
-    if connection.vendor == "sqlite":
-        sql = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s"
-    else:
-        sql = "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND NOT tgisinternal"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [TABLE])
-        return {name for (name,) in cursor.fetchall()} & {"audit_refuse_update", "audit_refuse_delete"}
+    return AUDIT_EVENTS.installed(connection)

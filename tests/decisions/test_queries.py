@@ -35,5 +35,8 @@ def test_a_walk_step_uses_at_most_eight_queries_at_any_path_length(signed_in):
     assert len(long.path) == 25
     at_3 = step_queries(signed_in, short, "statutory_duty", "no_or_power_only")
     at_25 = step_queries(signed_in, long, "consent_outcome", "given")
-    assert at_3 <= 8
+    # Plus the audit chain's own (isg/decisions/history.py): read its head and append; on
+    # PostgreSQL also the advisory lock, taken before the event row and again by the append.
+    chain = 4 if connection.vendor == "postgresql" else 2
+    assert at_3 <= 8 + chain
     assert at_3 == at_25

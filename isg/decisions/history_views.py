@@ -1,0 +1,143 @@
+"""A decision's History page and its amendments: who did what, when, with old and new answers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from isg.engine import URGENT_NODE, Flowchart
+from isg.flowchart.services import flowchart_for
+from isg.lib.forms import ErrorSummaryMixin, PlainTextField
+from isg.lib.htmx import see_other
+
+from . import history, views
+from .display import current_url, field_details
+from .models import Decision, DecisionEvent
+
+# Text an approver or practitioner wrote into an approval event (isg/approvals), by payload key.
+_TEXT_KEYS = {"question": "Question", "answer": "Reply", "reason": "Reason", "text": "Correction", "note": "Note"}
+_PAGES = {
+    "decisions:outcome": "the decision page", "decisions:history": "this history", "decisions:amend": "the amendment page",
+    "decisions:check": "the check answers page", "decisions:question": "a question page",
+}
+
+
+def _decision(request: HttpRequest, public_id: UUID, action: str) -> Decision:
+    """The decision if this user may do `action` on it (the access table's rule); 404 otherwise."""
+    return views._decision(request, public_id, action)  # reuses the access middleware's lookup
+
+
+@dataclass
+class Answered:
+    question: str
+    answer: str
+    rationale: str = ""
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """One line of the timeline."""
+
+    event: DecisionEvent
+    title: str
+    new: Answered | None = None  # the answer given (or dropped)
+    old: Answered | None = None  # for a change: the answer it replaced
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _answered(flowchart: Flowchart, node_id: str, answer_id: str, data: dict) -> Answered:
+    if node_id == URGENT_NODE:
+        return Answered("Someone in danger now", "Yes: the urgent button was pressed")
+    try:
+        node = flowchart.node(node_id)
+    except KeyError:
+        return Answered(node_id, answer_id, data.get("rationale", ""))
+    answer = node.answer(answer_id)
+    return Answered(
+        question=node.question, answer=answer.label if answer else answer_id, rationale=data.get("rationale", ""),
+        details=field_details(node.fields, data.get("fields", {})),
+    )
+
+
+def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
+    """Every event of the decision, oldest first, in words."""
+    found = []
+    for event in decision.events.select_related("actor").order_by("id"):
+        kind, payload = event.kind, event.payload
+        entry = Entry(event, event.get_kind_display())
+        if event.node and kind in ("started", "answered", "changed", "dropped", "urgent"):
+            entry.new = _answered(flowchart, event.node, event.answer, payload)
+            previous = payload.get("previous")
+            if kind == "changed" and isinstance(previous, dict):
+                entry.old = _answered(flowchart, previous.get("node", event.node), previous.get("answer", ""), previous)
+        if kind == "record_updated" and isinstance(payload.get("record"), dict):
+            entry.details = field_details(flowchart.terminal.fields, payload["record"])
+        if kind in ("submitted", "resubmitted") and payload.get("outcome"):
+            outcome = flowchart.outcome(payload["outcome"])
+            entry.details = [("Outcome", outcome.text_for(payload.get("state", {}), flowchart).title if outcome else payload["outcome"])]
+        if kind == "superseded":
+            entry.details = [("Restarted under flowchart version", str(payload.get("flowchart_version", "")))]
+        if kind == "viewed":
+            entry.details = [("Page", _PAGES.get(payload.get("page", ""), "a page showing this decision"))]
+        entry.details += [(label, payload[key]) for key, label in _TEXT_KEYS.items() if isinstance(payload.get(key), str)]
+        found.append(entry)
+    return found
+
+
+@require_GET
+def decision_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    decision = _decision(request, public_id, "history")
+    flowchart = flowchart_for(decision.flowchart_id)
+    history.viewed(request, decision)  # before listing, so this visit shows in the list it belongs to
+    outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    return render(request, "decisions/history.html", {
+        "decision": decision, "flowchart": flowchart, "entries": entries(decision, flowchart),
+        "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
+        "back_url": current_url(decision, flowchart),
+    })
+
+
+class AmendForm(ErrorSummaryMixin, forms.Form):
+    reason = PlainTextField(
+        label="Why does the record need correcting?", max_length=2000,
+        help_text="For example, a date was wrong or a detail was left out. Do not enter names.",
+        error_messages={"required": "Enter why the record needs correcting"},
+    )
+    text = PlainTextField(
+        label="The correction", max_length=5000,
+        help_text="Say what was wrong and what is right. The original record stays as it is; this is added after it.",
+        error_messages={"required": "Enter the correction"},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def amend(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Add a correction to a recorded decision: reason and text required; the original is kept."""
+    decision = _decision(request, public_id, "amend")
+    flowchart = flowchart_for(decision.flowchart_id)
+    if decision.status in (Decision.Status.DRAFT, Decision.Status.RETURNED, Decision.Status.SUPERSEDED):
+        if decision.status != Decision.Status.SUPERSEDED:
+            messages.info(request, "This decision can still be changed: change the answers themselves instead of amending it.")
+        return redirect(current_url(decision, flowchart))
+    form = AmendForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        try:
+            history.amend(decision=decision, actor=request.user, **form.cleaned_data)
+        except PermissionError:
+            raise Http404 from None
+        messages.success(request, "Your amendment was added to the record. The original answers are unchanged.")
+        return see_other(request, reverse("decisions:outcome", args=[decision.public_id]) + "#amendments")
+    history.viewed(request, decision)
+    outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    return render(request, "decisions/amend.html", {
+        "decision": decision, "form": form,
+        "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
+    })
