@@ -3,8 +3,10 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Graphviz draws the flowchart diagram; its font is listed because recommends are not installed.
-APT_APP_PACKAGES := graphviz fonts-liberation2
-APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core $(APT_APP_PACKAGES)
+# WeasyPrint (PDF records) loads Pango and HarfBuzz's subsetter at import time.
+APT_APP_PACKAGES := graphviz fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+# poppler-utils: pdftotext and pdftoppm read the PDF records back in tests.
+APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core poppler-utils $(APT_APP_PACKAGES)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -16,9 +18,12 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 $(wildcard $
 
 .PHONY: run test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench clean
 
-run: app-system-deps app-deps demo-db  ## Set up and run the app on SQLite at http://127.0.0.1:8000
+run: app-system-deps app-deps demo-db  ## Set up and run the app and its task worker on SQLite at http://127.0.0.1:8000
 	@echo ""
 	@echo "ISG is starting at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)"
+	@# The task worker sends the approval emails (to the console here); it stops with the server.
+	ISG_DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: test-deps  ## Install everything the tests need and run the whole suite

@@ -71,6 +71,10 @@ INSTALLED_APPS = [
     "isg.audit",
     "isg.decisions",
     "isg.casestudies",
+    "isg.records",
+    "isg.access",
+    "isg.approvals",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -81,6 +85,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "isg.lib.middleware.HtmxAwareLoginRequiredMiddleware",
+    "isg.access.middleware.AccessRulesMiddleware",  # deny by default from isg/access/rules.py
     "isg.lib.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -202,7 +207,13 @@ MAILERS = {
         }
     )
 }
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+DEFAULT_FROM_EMAIL = env_str("ISG_FROM_EMAIL", "Information Sharing Guide <no-reply@isg.invalid>")
+# Mail is sent by a worker (`manage.py db_worker`, started by `make run`), never inside a request.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# Emails hold a link and nothing else: this is where the link points.
+ISG_SITE_URL = env_str("ISG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A retrospective (emergency) approval still waiting after this many hours is overdue and escalates.
+ISG_RETROSPECTIVE_APPROVAL_HOURS = float(env_str("ISG_RETROSPECTIVE_APPROVAL_HOURS", "24"))
 
 LOGGING = {
     "version": 1,

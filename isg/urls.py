@@ -7,8 +7,10 @@ urlpatterns = [
     path("", decision_views.home, name="home"),
     path("accounts/", include("isg.accounts.urls")),
     path("decisions/", include("isg.decisions.urls")),
+    path("approvals/", include("isg.approvals.urls")),
     path("case-studies/", include("isg.casestudies.urls")),
     path("flowchart/", include("isg.flowchart.urls")),
+    path("records/", include("isg.records.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -44,7 +44,7 @@ def step_url(decision: Decision, index: int, node: str) -> str:
 
 def current_url(decision: Decision, flowchart: Flowchart) -> str:
     """Where the practitioner should be now: the next question, the check page or the outcome."""
-    if not decision.is_draft:
+    if not decision.is_editable:
         return reverse("decisions:outcome", args=[decision.public_id])
     if decision.current_node == flowchart.terminal.id:
         return reverse("decisions:check", args=[decision.public_id])

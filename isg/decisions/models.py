@@ -8,10 +8,10 @@ from isg.engine import Step
 
 class DecisionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DecisionQuerySet":
-        """Deny by default: a practitioner sees only the decisions they made."""
-        if not user.is_authenticated or not user.is_active:
-            return self.none()
-        return self.filter(owner=user)
+        """Deny by default: the decisions `user` may read, by the one rule in isg/access/services.py."""
+        from isg.access.services import decisions_visible_to  # access imports this module
+
+        return decisions_visible_to(user, self)
 
     def drafts(self) -> "DecisionQuerySet":
         return self.filter(status=Decision.Status.DRAFT)
@@ -99,6 +99,11 @@ class Decision(models.Model):
         return self.status == self.Status.DRAFT
 
     @property
+    def is_editable(self) -> bool:
+        """A draft, or a decision the approver returned: the practitioner may change its answers."""
+        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+
+    @property
     def is_superseded(self) -> bool:
         return self.status == self.Status.SUPERSEDED
 
@@ -113,6 +118,15 @@ class DecisionEventQuerySet(models.QuerySet):
 
     def delete(self):
         raise TypeError("decision history is append-only")
+
+    def bulk_update(self, *args, **kwargs):
+        raise TypeError("decision history is append-only")
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # Every event is chained into the audit history as it is written (isg/decisions/history.py).
+        from .history import record_many
+
+        return record_many(objs)
 
 
 class DecisionEvent(models.Model):
@@ -156,7 +170,10 @@ class DecisionEvent(models.Model):
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise TypeError("decision history is append-only")
-        super().save(*args, **kwargs)
+        # Inserted and chained into the audit history together (isg/decisions/history.py).
+        from .history import record_many
+
+        record_many([self])
 
     def delete(self, *args, **kwargs):
         raise TypeError("decision history is append-only")

@@ -23,6 +23,7 @@ from isg.engine import (
 )
 from isg.flowchart.services import flowchart_for, register_current
 
+from . import history
 from .models import Decision, DecisionEvent
 
 
@@ -60,9 +61,13 @@ def stored_step(*, node: str, answer: str, rationale: str = "", fields: dict[str
 
 
 def decision_start(
-    *, owner, case_reference: str, step: Step, urgent: bool = False, start_token=None, **payload: Any
+    *, owner, case_reference: str, step: Step, urgent: bool = False, start_token=None,
+    follows: Decision | None = None, **payload: Any
 ) -> Decision:
     """Create a draft decision from the answer to `start` (and the urgent button, if pressed).
+
+    `follows`: the earlier decision on this case ("Record another decision for this case"); an
+    escalated one is resolved when this one is submitted with another outcome.
 
     Idempotent per `start_token` (the new-decision form's one-time token): a repeated or parallel
     post with the same token returns the draft the first one made, with `already_started` set.
@@ -84,12 +89,13 @@ def decision_start(
         flowchart_id=flowchart.sha256,
         flowchart_version=flowchart.version,
         start_token=start_token,
+        follows=follows,
     )
     _apply_position(decision, position, flowchart)
     try:
         with transaction.atomic():
             decision.save()
-            DecisionEvent.objects.bulk_create(
+            history.record_many(
                 [_event(decision, owner, DecisionEvent.Kind.STARTED, s, **payload) for s in position.steps]
             )
     except IntegrityError:
@@ -129,10 +135,10 @@ def decision_restart(*, decision: Decision, actor, revision: int) -> Decision:
         )
         Decision.objects.filter(pk=decision.pk).update(replaced_by=new)
         decision.status, decision.replaced_by = Decision.Status.SUPERSEDED, new
-        _event(
+        history.record(
             decision, actor, DecisionEvent.Kind.SUPERSEDED, None,
             replaced_by=str(new.public_id), flowchart_version=live.version, flowchart_sha256=live.sha256,
-        ).save()
+        )
     return new
 
 
@@ -179,7 +185,7 @@ def decision_save_record(*, decision: Decision, actor, record: dict[str, Any], r
     with transaction.atomic():
         _update(decision, revision, record=record)
         decision.record = record
-        _event(decision, actor, DecisionEvent.Kind.RECORD_UPDATED, None, record=record).save()
+        history.record(decision, actor, DecisionEvent.Kind.RECORD_UPDATED, None, record=record)
 
 
 def decision_gaps(decision: Decision, flowchart: Flowchart | None = None) -> list[Gap]:
@@ -212,22 +218,45 @@ def decision_gaps(decision: Decision, flowchart: Flowchart | None = None) -> lis
 
 
 def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
-    """Record the decision with its computed outcome. Raises IncompleteDecision listing every gap."""
+    """Record the decision with its computed outcome. Raises IncompleteDecision listing every gap.
+
+    An outcome that needs approval goes to an approver (isg/approvals); an unresolved one
+    (outcome_seek_advice) stays open, escalated; a returned decision goes back once the
+    approver's question has an answer. A follow-up that settles an escalated decision resolves it.
+    """
+    from isg.approvals import services as approvals  # approvals imports this module
+
     flowchart = flowchart_for(decision.flowchart_id)
     gaps = decision_gaps(decision, flowchart)
+    resubmission = decision.status == Decision.Status.RETURNED
+    if resubmission and approvals.pending_question(decision) is not None:
+        gaps.append(Gap(None, "approval", "return_answer", "Answer the approver's question before you submit again"))
     if gaps:
         raise IncompleteDecision(gaps)
     outcome = flowchart.outcome_for(decision.state)
-    status = Decision.Status.AWAITING_APPROVAL if outcome.requires_approval else Decision.Status.RECORDED
+    if outcome.requires_approval:
+        status = Decision.Status.AWAITING_APPROVAL
+    elif outcome.id == approvals.SEEK_ADVICE:
+        status = Decision.Status.ESCALATED
+    else:
+        status = Decision.Status.RECORDED
     now = timezone.now()
+    # A resubmission keeps the first submission's time: a retrospective approval's clock runs from it.
+    submitted_at = decision.submitted_at if resubmission and decision.submitted_at else now
+    kind = DecisionEvent.Kind.RESUBMITTED if resubmission else DecisionEvent.Kind.SUBMITTED
     with transaction.atomic():
         _update(
             decision, revision, status=status, outcome=outcome.id,
-            requires_approval=outcome.requires_approval, submitted_at=now,
+            requires_approval=outcome.requires_approval, submitted_at=submitted_at,
         )
-        decision.status, decision.outcome, decision.submitted_at = status, outcome.id, now
+        decision.status, decision.outcome, decision.submitted_at = status, outcome.id, submitted_at
         decision.requires_approval = outcome.requires_approval
-        _event(decision, actor, DecisionEvent.Kind.SUBMITTED, None, outcome=outcome.id, state=decision.state).save()
+        history.record(decision, actor, kind, None, outcome=outcome.id, state=decision.state)
+        if status == Decision.Status.AWAITING_APPROVAL:
+            approvals.submit_for_approval(decision, actor, resubmission=resubmission)
+        elif status == Decision.Status.ESCALATED:
+            approvals.open_escalation(decision, actor)
+        approvals.resolve_followed(decision, actor)
     return decision
 
 
@@ -257,14 +286,18 @@ def _save(
         )
         for event in events:
             event.revision = decision.revision
-        DecisionEvent.objects.bulk_create(events)
+        history.record_many(events)
 
 
 def _update(decision: Decision, revision: int, **changes: Any) -> None:
-    """A conditional UPDATE: it only lands on the revision the user saw, and only on a draft."""
-    if decision.status != Decision.Status.DRAFT:
+    """A conditional UPDATE: it only lands on the revision the user saw, and only while editable.
+
+    Editable means a draft, or a decision the approver returned for more information.
+    """
+    if not decision.is_editable:
         raise DecisionNotEditable(decision.public_id)
-    updated = Decision.objects.filter(pk=decision.pk, revision=revision, status=Decision.Status.DRAFT).update(
+    editable = [Decision.Status.DRAFT, Decision.Status.RETURNED]
+    updated = Decision.objects.filter(pk=decision.pk, revision=revision, status__in=editable).update(
         revision=F("revision") + 1, updated_at=timezone.now(), **changes
     )
     if not updated:
@@ -273,9 +306,5 @@ def _update(decision: Decision, revision: int, **changes: Any) -> None:
 
 
 def _event(decision: Decision, actor, kind: str, step: Step | None, **payload: Any) -> DecisionEvent:
-    if step is not None:
-        payload = {**dict(step.data), **payload}
-    return DecisionEvent(
-        decision=decision, actor=actor, kind=kind, node=step.node if step else "",
-        answer=step.answer if step else "", payload=payload, revision=decision.revision,
-    )
+    """An unsaved event; write it with `history.record_many`, which chains it into the audit history."""
+    return history.build(decision, actor, kind, step, **payload)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import history_views, views
 
 app_name = "decisions"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("<uuid:public_id>/restart/", views.restart, name="restart"),
     path("<uuid:public_id>/check/", views.check_answers, name="check"),
     path("<uuid:public_id>/outcome/", views.outcome, name="outcome"),
+    path("<uuid:public_id>/history/", history_views.decision_history, name="history"),
+    path("<uuid:public_id>/amend/", history_views.amend, name="amend"),
 ]

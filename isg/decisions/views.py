@@ -8,17 +8,21 @@ from uuid import UUID
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import push_url
 
+from isg.access.services import decision_for, may
+from isg.approvals import services as approvals
+from isg.approvals.display import approval_status
+from isg.approvals.forms import ReturnAnswerForm
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
 from isg.flowchart.services import current_flowchart, flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import services
+from . import history, services
 from .display import answer_rows, current_url, record_rows, step_url
 from .forms import QuestionForm, RecordForm, StartForm
 from .models import Decision, DecisionEvent
@@ -26,12 +30,13 @@ from .models import Decision, DecisionEvent
 QUESTION_STEP = "question-step"
 STALE_MESSAGE = "This decision changed in another window or tab, so your last answer was not saved. Check this page and answer again."
 ALREADY_STARTED_MESSAGE = "You had already started this decision, so no second copy was made. Here is where you are."
+ALREADY_SUBMITTED_MESSAGE = "This decision had already been submitted (perhaps by a second click), so it was recorded once. Here it is."
 JUST_STARTED = "isg_just_started"  # session key: the draft this browser started last
 
 
-def _visible_decision(request: HttpRequest, public_id: UUID) -> Decision:
-    """The decision if this user may see it; 404 otherwise, so ids reveal nothing."""
-    return get_object_or_404(Decision.objects.visible_to(request.user), public_id=public_id)
+def _decision(request: HttpRequest, public_id: UUID, action: str) -> Decision:
+    """The decision if this user may do `action` to it (isg/access); 404 otherwise, so ids reveal nothing."""
+    return decision_for(request, public_id, action)
 
 
 def _require_decision_maker(request: HttpRequest) -> None:
@@ -45,21 +50,30 @@ def _question_template(request: HttpRequest) -> str:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("decisions:mine" if request.user.can_make_decisions else "casestudies:library")
+    if request.user.can_make_decisions:
+        return redirect("decisions:mine")
+    # Administrators read no case studies or decisions (isg/access/rules.py): their home is the admin.
+    return redirect("admin:index" if request.user.role == request.user.Role.ADMIN else "casestudies:library")
 
 
 @require_GET
 def my_decisions(request: HttpRequest) -> HttpResponse:
     _require_decision_maker(request)
-    decisions = Decision.objects.visible_to(request.user)
-    recorded = list(decisions.recorded())
+    # "My decisions": the user's own, even when they may read others' (a manager's reports').
+    decisions = Decision.objects.visible_to(request.user).filter(owner=request.user)
+    recorded = list(decisions.recorded().select_related("approval", "approval__approver", "approval__escalated_to"))
     for decision in recorded:
         flowchart = flowchart_for(decision.flowchart_id)
         found = flowchart.outcome(decision.outcome)
         decision.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
+        decision.approval_row = getattr(decision, "approval", None)
+    # Returned and escalated decisions are still open: they come first, with who has them and when.
+    still_open = (Decision.Status.RETURNED, Decision.Status.ESCALATED)
     return render(request, "decisions/mine.html", {
         "drafts": [(d, current_url(d, flowchart_for(d.flowchart_id))) for d in decisions.drafts()],
-        "recorded": recorded,
+        "returned": [d for d in recorded if d.status == Decision.Status.RETURNED],
+        "escalated": [d for d in recorded if d.status == Decision.Status.ESCALATED],
+        "recorded": [d for d in recorded if d.status not in still_open],
         "superseded": list(decisions.superseded().select_related("replaced_by")),
     })
 
@@ -90,7 +104,7 @@ def new_decision(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         decision = services.decision_start(
             owner=request.user, case_reference=form.cleaned_data["case_reference"], step=form.step(),
-            urgent=urgent, start_token=form.cleaned_data["start_token"],
+            urgent=urgent, start_token=form.cleaned_data["start_token"], follows=another,
         )
         request.session[JUST_STARTED] = str(decision.public_id)
         if decision.already_started:
@@ -116,7 +130,7 @@ def _another_for(request: HttpRequest) -> Decision | None:
         public_id = UUID(request.GET.get("another", ""))
     except ValueError:
         return None
-    return Decision.objects.visible_to(request.user).filter(public_id=public_id).first()
+    return Decision.objects.visible_to(request.user).filter(owner=request.user, public_id=public_id).first()
 
 
 def _just_started(request: HttpRequest) -> tuple[Decision, str] | None:
@@ -132,7 +146,7 @@ def _just_started(request: HttpRequest) -> tuple[Decision, str] | None:
 
 @require_GET
 def resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "view")
     return redirect(current_url(decision, flowchart_for(decision.flowchart_id)))
 
 
@@ -140,10 +154,10 @@ def resume(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def question(request: HttpRequest, public_id: UUID, index: int, node_id: str) -> HttpResponse:
     """One flowchart question. With htmx, a valid answer comes back as the next question's fragment."""
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "edit")
     flowchart = flowchart_for(decision.flowchart_id)
     if not _is_open_step(decision, flowchart, index, node_id):
-        if decision.is_draft:
+        if decision.is_editable:
             messages.warning(request, "That question is not the next one in this decision. Here is where you are now.")
         return see_other(request, current_url(decision, flowchart))
     form = _question_form(_posted(request), decision, flowchart, index, node_id)
@@ -164,7 +178,7 @@ def question(request: HttpRequest, public_id: UUID, index: int, node_id: str) ->
 
 @require_POST
 def press_urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "edit")
     flowchart = flowchart_for(decision.flowchart_id)
     if not decision.is_draft or decision.current_node == flowchart.terminal.id:
         messages.warning(request, "This walk is finished, so the urgent button no longer applies. If someone is in danger now, act first, then start a new decision.")
@@ -182,7 +196,7 @@ def press_urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def restart(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Restart a draft made under an older flowchart under the live one; the old draft is kept, superseded."""
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "edit")
     flowchart = flowchart_for(decision.flowchart_id)
     if not decision.is_draft:
         return redirect(current_url(decision, flowchart) if not decision.is_superseded
@@ -205,7 +219,7 @@ def restart(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 @require_GET
 def urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "edit")
     flowchart = flowchart_for(decision.flowchart_id)
     return render(request, "decisions/urgent.html", {
         "urgent": flowchart.urgent, "decision": decision, "continue_url": current_url(decision, flowchart),
@@ -216,12 +230,15 @@ def urgent(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """Check answers, give the closing details and record; refused with every gap listed."""
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "edit")
     flowchart = flowchart_for(decision.flowchart_id)
-    if not decision.is_draft:
+    if not decision.is_editable:
         return redirect("decisions:outcome", public_id=decision.public_id)
     form = RecordForm(_posted(request), node=flowchart.terminal, state=decision.state,
                       initial={**decision.record, "revision": decision.revision})
+    # A returned decision: the approver's question is answered on this page, before resubmitting.
+    question = approvals.pending_question(decision)
+    answer_form = ReturnAnswerForm(_posted(request)) if question is not None else None
     gaps = []
     if form.is_valid():
         try:
@@ -229,23 +246,41 @@ def check_answers(request: HttpRequest, public_id: UUID) -> HttpResponse:
             services.decision_save_record(
                 decision=decision, actor=request.user, record=form.record_values(), revision=_revision(form, decision),
             )
+            if answer_form is not None and answer_form.is_valid():
+                approvals.answer_return(
+                    decision, request.user, answer_form.cleaned_data["return_answer"], decision.revision,
+                )
             services.decision_submit(decision=decision, actor=request.user, revision=decision.revision)
             return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
         except services.StaleDecision:
+            decision.refresh_from_db()
+            if not decision.is_editable:
+                # A double click, or another tab: the first submission stands and there is one result.
+                messages.info(request, ALREADY_SUBMITTED_MESSAGE)
+                return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
             messages.error(request, STALE_MESSAGE)
             return redirect("decisions:check", public_id=decision.public_id)
         except services.IncompleteDecision as exc:
             gaps = exc.gaps
-    return render(request, "decisions/check.html", _check_context(decision, flowchart, form, gaps))
+            # The details were saved (a new revision): the page shown again must carry it, or the
+            # next press would be refused as stale.
+            form.data = form.data.copy()
+            form.data["revision"] = str(decision.revision)
+    history.viewed(request, decision)
+    context = _check_context(decision, flowchart, form, gaps)
+    context.update(question=question, answer_form=answer_form or ReturnAnswerForm(),
+                   route=approvals.route_approver(decision.owner))
+    return render(request, "decisions/check.html", context)
 
 
 @require_GET
 def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    decision = _visible_decision(request, public_id)
+    decision = _decision(request, public_id, "view")
     flowchart = flowchart_for(decision.flowchart_id)
     if decision.is_draft:
         return redirect(current_url(decision, flowchart))
     rows = answer_rows(decision, flowchart, change=False)
+    history.viewed(request, decision)  # every page showing a recorded decision's content logs who saw it
     if decision.is_superseded:
         return render(request, "decisions/superseded.html", {
             "decision": decision, "flowchart": flowchart, "rows": rows, "replacement": decision.replaced_by,
@@ -255,6 +290,9 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "decision": decision, "flowchart": flowchart, "outcome": outcome,
         "text": outcome.text_for(decision.state, flowchart),
         "rows": rows, "record_rows": record_rows(decision, flowchart),
+        "amendments": list(decision.amendments.select_related("author")),
+        "approval_status": approval_status(decision, flowchart), "viewer_is_owner": request.user.pk == decision.owner_id,
+        "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
     })
 
 
@@ -272,6 +310,7 @@ def _question_form(data, decision: Decision, flowchart, index: int, node_id: str
 def _render_question(request, decision: Decision, flowchart, form: QuestionForm, index: int, post_url: str) -> HttpResponse:
     context = _question_context(request, decision, flowchart, form, index)
     context["post_url"] = post_url
+    history.viewed(request, decision)  # drafts are skipped; a returned decision's pages are logged
     return render(request, _question_template(request), context)
 
 
@@ -286,8 +325,8 @@ def _after_answer(request: HttpRequest, decision: Decision, flowchart) -> HttpRe
 
 
 def _is_open_step(decision: Decision, flowchart, index: int, node_id: str) -> bool:
-    """A draft's step page exists for each answered step and for the current question."""
-    if not decision.is_draft:
+    """A draft's (or returned decision's) step page exists for each answered step and the current question."""
+    if not decision.is_editable:
         return False
     if index < len(decision.path):
         return decision.path[index]["node"] == node_id

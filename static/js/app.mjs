@@ -45,3 +45,10 @@ document.addEventListener('htmx:afterSwap', (event) => {
   const count = document.getElementById('casestudy-count')
   if (status && count && event.detail.target.id === 'casestudy-results') status.textContent = count.textContent
 })
+
+// The same for the Approvals queue when its filter swaps the table in place.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const status = document.getElementById('queue-status')
+  const count = document.getElementById('queue-count')
+  if (status && count && event.detail.target.id === 'queue-results') status.textContent = count.textContent
+})

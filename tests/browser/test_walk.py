@@ -84,7 +84,7 @@ def test_the_urgent_button_says_who_to_contact_and_the_record_continues(signed_i
                 "inform_person:will_inform"])
     record(page)
     expect(page.locator("h1")).to_contain_text("someone is in danger")
-    expect(page.get_by_text("Needed afterwards")).to_be_visible()
+    expect(page.get_by_text("Waiting for approval afterwards")).to_be_visible()
 
 
 def test_every_page_type_of_the_walk_passes_axe(signed_in_page, live_server, page):

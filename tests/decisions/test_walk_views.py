@@ -79,7 +79,7 @@ def test_a_walk_ends_at_check_answers_then_a_recorded_outcome(signed_in, outcome
     assert decision.outcome == outcome_id
     page = signed_in.get(response["Location"]).content.decode()
     assert "What to do now" in page and "The lawful basis this usually rests on" in page
-    assert ("Needed" in page) == decision.requires_approval
+    assert ("Waiting for approval" in page) == decision.requires_approval
 
 
 def test_share_without_consent_awaits_line_manager_approval(signed_in):

@@ -1,0 +1,134 @@
+"""Demo decisions in every approval state, across both demo agencies (`manage.py load_demo`).
+
+Made through the same services a person's clicks use, so each has its full history. Loaded once:
+a database that already has demo decisions is left as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from isg.accounts.models import User
+from isg.decisions import services as walk
+from isg.decisions.models import Decision
+from isg.flowchart.services import flowchart_for
+
+from . import services
+from .models import Approval
+
+PREFIX = "DEMO-"
+TO_CONFIDENTIAL = ("emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes")
+TAIL = ("recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform")
+WALKS = {
+    "share_without_consent": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:yes", "consent_safe_to_ask:yes_unsafe",
+                                                "harm_threshold:yes_serious", "manager_approval:approved",
+                                                "minimum_necessary:all_relevant", *TAIL)),
+    "emergency": ("want_to_share", ("emergency_check:yes", "minimum_necessary:all_relevant", *TAIL)),
+    "seek_advice": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:not_sure", "seek_advice:unresolved")),
+    "with_consent": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:yes", "consent_safe_to_ask:no_safe",
+                                       "consent_practicable:yes", "consent_from_whom:adult_18_plus",
+                                       "adult_capacity_doubt:no", "consent_outcome:given", "consent_scope:yes",
+                                       "minimum_necessary:all_relevant", *TAIL)),
+    "do_not_share": ("asked_to_share", ("emergency_check:no", "purpose:no")),
+}
+TEXT = {
+    "summary": "Concern about a child aged 7 seen with unexplained bruising (demo)",
+    "manager_name": "Margaret Hughes", "manager_role": "Team manager",
+    "advisor_name": "Sam Lead", "advisor_role": "Designated safeguarding lead",
+    "recipient_name": "Duty social worker", "recipient_role": "Social worker",
+    "recipient_agency": "Children's social care",
+    "review_owner": "Sam Lead, designated safeguarding lead",
+}
+
+
+def load(users: dict[str, User]) -> list[Decision]:
+    """Make the demo decisions unless there are some already; returns those made."""
+    if Decision.objects.filter(case_reference__startswith=PREFIX).exists():
+        return []
+    practitioner, manager = users["practitioner"], users["manager"]
+    practitioner2, manager2 = users["practitioner2"], users["manager2"]
+    made = []
+    with transaction.atomic():
+        made.append(submitted(practitioner, "DEMO-101", "share_without_consent"))  # awaiting `manager`
+
+        returned = submitted(practitioner, "DEMO-102", "share_without_consent")
+        services.return_for_information(
+            returned, manager, "Has the mother's new partner been checked with the police?", returned.revision,
+        )
+        made.append(returned)
+
+        overdue = submitted(practitioner, "DEMO-103", "emergency")
+        late = timezone.now() - datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS + 6)
+        Decision.objects.filter(pk=overdue.pk).update(submitted_at=late)
+        Approval.objects.filter(decision=overdue).update(
+            requested_at=late, due_at=late + datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS),
+        )
+        services.escalate_overdue(approval_ids=[overdue.approval.pk])
+        made.append(overdue)
+
+        made.append(submitted(practitioner, "DEMO-104", "seek_advice"))  # escalated, still open
+
+        approved = submitted(practitioner, "DEMO-105", "share_without_consent")
+        services.approve(approved, manager, "Risk of serious harm; sharing is proportionate.", approved.revision)
+        made.append(approved)
+
+        refused = submitted(practitioner, "DEMO-106", "share_without_consent")
+        services.not_approve(
+            refused, manager, "The school nurse's account does not reach the threshold: ask the mother first.",
+            refused.revision,
+        )
+        made.append(refused)
+
+        made.append(submitted(practitioner, "DEMO-107", "with_consent"))  # recorded, no approval needed
+
+        made.append(submitted(practitioner2, "DEMO-201", "share_without_consent"))  # awaiting `manager2`
+        approved2 = submitted(practitioner2, "DEMO-202", "share_without_consent")
+        services.approve(approved2, manager2, "Agreed after our conversation this morning.", approved2.revision)
+        made.append(approved2)
+        made.append(submitted(practitioner2, "DEMO-203", "do_not_share"))
+    return made
+
+
+def submitted(owner: User, case_reference: str, walk_name: str) -> Decision:
+    start, pairs = WALKS[walk_name]
+    decision = walk.decision_start(owner=owner, case_reference=case_reference, step=_step("start", start))
+    for index, pair in enumerate(pairs, start=1):
+        node, answer = pair.split(":")
+        decision.refresh_from_db()
+        assert decision.current_node == node, (case_reference, decision.current_node, node)
+        walk.decision_answer(decision=decision, actor=owner, index=index, step=_step(node, answer, decision),
+                             revision=decision.revision)
+    decision.refresh_from_db()
+    flowchart = flowchart_for(decision.flowchart_id)
+    record = {f.id: _value(f) for f in flowchart.terminal.fields
+              if f.is_required(answer=None, state=decision.state, values={})}
+    walk.decision_save_record(decision=decision, actor=owner, record=record, revision=decision.revision)
+    return walk.decision_submit(decision=decision, actor=owner, revision=decision.revision)
+
+
+def _step(node_id: str, answer: str, decision: Decision | None = None):
+    flowchart = flowchart_for(decision.flowchart_id) if decision else None
+    if flowchart is None:
+        from isg.flowchart.services import register_current
+
+        flowchart = register_current()
+    node = flowchart.node(node_id)
+    fields = {f.id: _value(f) for f in node.fields if f.is_shown_for(answer)}
+    return walk.stored_step(node=node_id, answer=answer, rationale="Recorded for the demonstration", fields=fields)
+
+
+def _value(field: Any) -> str:
+    if field.id in TEXT:
+        return TEXT[field.id]
+    if field.type == "date":
+        return (timezone.localdate() + datetime.timedelta(days=14)).isoformat()
+    if field.type == "choice" and field.choices:
+        return field.choices[0].id
+    if field.type == "confirm":
+        return "yes"
+    return "Recorded for the demonstration"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "approvals"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<uuid:public_id>/", views.decide, name="decide"),
+]

@@ -1,0 +1,104 @@
+"""Approvals for line managers: the queue, and one decision's approve / return / do not approve page.
+
+Thin: state changes are in services.py. Each page works as plain HTML forms; htmx only swaps
+the queue's table or the decision form in place.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from isg.access.services import decision_for
+from isg.decisions import history
+from isg.decisions.display import answer_rows, record_rows
+from isg.decisions.models import Decision
+from isg.decisions.services import StaleDecision
+from isg.flowchart.services import flowchart_for
+from isg.lib.htmx import see_other, wants_fragment
+
+from . import services
+from .display import approval_status
+from .forms import APPROVE, NOT_APPROVE, RETURN, DecideForm
+
+ALREADY_ACTED = (
+    "Someone else acted on this decision first, or it changed in another tab, so what you entered "
+    "was not applied. Here is where the decision stands now."
+)
+DONE = {
+    APPROVE: "You approved the decision. The practitioner has been told.",
+    RETURN: "You returned the decision with your question. The practitioner has been told.",
+    NOT_APPROVE: "You did not approve the decision. The practitioner has been told not to share.",
+}
+SHOW = {"all": "Everything waiting", "urgent": "Emergency and overdue only"}
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def queue(request: HttpRequest) -> HttpResponse:
+    """The manager's queue: emergency and overdue first, then oldest. htmx refreshes the table in place."""
+    show = request.GET.get("show", "all")
+    show = show if show in SHOW else "all"
+    waiting = services.queue_for(request.user, show=show)
+    flowcharts = {}
+    for approval in waiting:
+        decision = approval.decision
+        flowchart = flowcharts.setdefault(decision.flowchart_id, flowchart_for(decision.flowchart_id))
+        found = flowchart.outcome(decision.outcome)
+        approval.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
+    context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW}
+    template = "approvals/queue.html#queue-results" if wants_fragment(request) else "approvals/queue.html"
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """One decision, in full, with the approver's form while it is waiting."""
+    decision = _decision(request, public_id)
+    form = DecideForm(request.POST if request.method == "POST" else None, initial={"revision": decision.revision})
+    if request.method == "POST" and form.is_valid():
+        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
+        revision = form.cleaned_data.get("revision")
+        revision = -1 if revision is None else revision  # a post without the revision seen is never current
+        act = {APPROVE: services.approve, RETURN: services.return_for_information, NOT_APPROVE: services.not_approve}
+        try:
+            act[action](decision, request.user, reason, revision)
+        except StaleDecision:
+            messages.error(request, ALREADY_ACTED)
+            return see_other(request, reverse("approvals:decide", args=[decision.public_id]))
+        except services.NotAllowed:
+            messages.error(request, "You cannot approve this decision: it is yours, or it is not routed to you.")
+            return see_other(request, reverse("approvals:decide", args=[decision.public_id]))
+        messages.success(request, DONE[action])
+        return see_other(request, reverse("approvals:queue"))
+    if request.method == "POST" and wants_fragment(request):
+        return render(request, "approvals/decide.html#decide-form", _context(request, decision, form))
+    history.viewed(request, decision)
+    return render(request, "approvals/decide.html", _context(request, decision, form))
+
+
+def _decision(request: HttpRequest, public_id: UUID) -> Decision:
+    checked = getattr(request, "access_decision", None)
+    if checked is not None and checked.public_id == public_id:
+        return checked
+    return decision_for(request.user, public_id, "approve")
+
+
+def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict:
+    flowchart = flowchart_for(decision.flowchart_id)
+    outcome = flowchart.outcome(decision.outcome)
+    can_act = decision.status == Decision.Status.AWAITING_APPROVAL and services.may_act(request.user, decision)
+    return {
+        "decision": decision, "flowchart": flowchart, "outcome": outcome,
+        "text": outcome.text_for(decision.state, flowchart) if outcome else None,
+        "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
+        "approval_status": approval_status(decision, flowchart), "form": form, "can_act": can_act,
+        "viewer_is_owner": request.user.pk == decision.owner_id, "fragment": wants_fragment(request),
+    }
