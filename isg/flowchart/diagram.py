@@ -168,6 +168,9 @@ def clean_svg(raw: bytes, *, title: str, description: str, id_prefix: str, highl
     root.set("aria-describedby", desc_id)
     root.set("focusable", "false")
     root.set("class", "isg-diagram__svg" + (" isg-diagram__svg--path" if highlighted else ""))
+    # Registered again here, not only at import: WeasyPrint resets ElementTree's global prefix map
+    # when it loads, and the SVG would then come out as `<ns0:svg>`, which nothing draws.
+    ET.register_namespace("", SVG_NS)
     return ET.tostring(root, encoding="unicode")
 
 
