@@ -1,4 +1,4 @@
-"""The routes legal-review.md found unsafe (F1, F4, F5, F12), walked through the views as a practitioner would.
+"""The routes legal-review.md found unsafe (F1, F2, F4, F5, F9, F12), walked through the views as a practitioner would.
 
 Each test answers page by page with the test client (no JavaScript), records the decision and
 checks what the pages show: the questions offered, the outcome, and the safeguarding reminder.
@@ -159,3 +159,35 @@ def test_every_outcome_the_views_reach_shows_the_reminder(signed_in):
     decision = walk(signed_in, ["emergency_check:no", "purpose:no"], start="asked_to_share")
     outcome = record(signed_in, decision)
     assert reminder(outcome) and 'id="after-sharing"' not in outcome  # not a share outcome
+
+
+def test_f2_consent_not_needed_to_protect_is_offered_and_leads_to_the_harm_question(signed_in):
+    decision = walk(signed_in, TO_CONSENT)
+    page = question_page(signed_in, decision)
+    assert decision.current_node == "consent_safe_to_ask"
+    assert "not_needed_to_protect" in offered(page)
+    assert answer_current(signed_in, decision, "not_needed_to_protect").status_code == 302
+    decision.refresh_from_db()
+    assert decision.current_node == "harm_threshold" and decision.state["consent_status"] == "not_needed"
+    for pair in ["harm_threshold:yes_serious", "manager_approval:approved", "minimum_necessary:all_relevant", *SHARE_STEPS]:
+        node, answer = pair.split(":")
+        decision.refresh_from_db()
+        assert decision.current_node == node, (decision.current_node, pair)
+        assert answer_current(signed_in, decision, answer).status_code == 302, pair
+    outcome = record(signed_in, decision)
+    decision.refresh_from_db()
+    assert decision.outcome == "outcome_share_without_consent"
+    words = outcome_part(outcome)
+    assert "Share without consent" in words
+    assert "does not replace a referral" in reminder(outcome)
+
+
+def test_f9_could_not_take_it_in_with_presumed_capacity_goes_to_the_capacity_questions(signed_in):
+    decision = walk(signed_in, [*ADULT_ASKED])
+    assert decision.current_node == "consent_outcome" and decision.state["capacity"] == "presumed"
+    assert answer_current(signed_in, decision, "unable_right_now").status_code == 302
+    decision.refresh_from_db()
+    assert decision.current_node == "mca_support"  # the MCA covers temporary inability (s.2(2))
+    assert "consent_status" not in decision.state
+    page = question_page(signed_in, decision)
+    assert "Have you done everything practicable" in text_of(page)
