@@ -1,6 +1,9 @@
 import os
 
 import pytest
+from django.conf import settings
+from django.middleware.csrf import get_random_string
+from django.test import Client
 
 from tests.factories import make_user
 
@@ -30,3 +33,30 @@ def practitioner(db):
 def signed_in(client, practitioner):
     client.force_login(practitioner)
     return client
+
+
+class BrowserLikeClient(Client):
+    """Django's test client with CSRF checks enforced, sending the site's token as a browser's form would.
+
+    Every form post in the suite therefore passes through CsrfViewMiddleware as in production; a
+    test that means to omit or forge the token builds its own `Client(enforce_csrf_checks=True)`.
+    """
+
+    def __init__(self, **defaults):
+        super().__init__(enforce_csrf_checks=True, **defaults)
+
+    def request(self, **request):
+        if request.get("REQUEST_METHOD") not in ("GET", "HEAD", "OPTIONS", "TRACE") and "HTTP_X_CSRFTOKEN" not in request:
+            cookie = self.cookies.get(settings.CSRF_COOKIE_NAME)
+            if cookie is None or not cookie.value:
+                # What the browser would hold after loading any page with a form.
+                self.cookies[settings.CSRF_COOKIE_NAME] = get_random_string(32)
+                cookie = self.cookies[settings.CSRF_COOKIE_NAME]
+            request["HTTP_X_CSRFTOKEN"] = cookie.value
+        return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    """Every test's client enforces CSRF (issue 9: tests post with CSRF enforced for every form)."""
+    return BrowserLikeClient()
