@@ -220,6 +220,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ISG_LOG_LEVEL", "INFO")},
+    # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
+    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
 }
 
 ISG_FLOWCHART_PATH = Path(env_str("ISG_FLOWCHART_PATH", str(BASE_DIR / "flowchart" / "information-sharing.yaml")))
