@@ -144,7 +144,8 @@ def open_escalation(decision: Decision, actor: User) -> Approval:
     })
     _record(
         decision, actor, Kind.ESCALATED, escalated_to=approver.display_name if approver else "",
-        routed_by=routed_by, review_date=decision.record.get("review_date", ""),
+        routed_by=routed_by,
+        review_date=decision.record.get("escalation_review_date") or decision.record.get("review_date", ""),
     )
     recipient = _notify_approver(approval, decision.owner)
     if recipient is not None:

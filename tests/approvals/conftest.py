@@ -79,7 +79,9 @@ def submit(client: Client, decision: Decision, **extra):
 
 def submitted(user: User, outcome: str = "outcome_share_without_consent") -> Decision:
     decision = ready_to_submit(user, outcome)
-    response = submit(client_for(user), decision)
+    # An escalated question needs the date by which it will be decided.
+    extra = {"escalation_review_date": "1 1 2099"} if outcome == "outcome_seek_advice" else {}
+    response = submit(client_for(user), decision, **extra)
     assert response.status_code == 302, response.content.decode()[:3000]
     decision.refresh_from_db()
     return decision

@@ -257,7 +257,7 @@ def test_an_overdue_emergency_shows_as_overdue_with_who_it_went_to(people, setti
 def test_escalated_decisions_show_on_my_decisions_and_in_the_queue(people):
     decision = ready_to_submit(people.practitioner, "outcome_seek_advice")
     client = client_for(people.practitioner)
-    submit(client, decision, review_owner="Sam Lead", review_date="1 1 2099")
+    submit(client, decision, review_owner="Sam Lead", escalation_review_date="1 1 2099")
     decision.refresh_from_db()
     assert decision.status == Status.ESCALATED
     mine = text(client.get("/decisions/"))

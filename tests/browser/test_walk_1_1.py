@@ -48,6 +48,7 @@ def test_serious_harm_then_the_managers_refusal_ends_in_further_advice_with_the_
     walk(page, ["manager_approval:not_approved_still_concerned"])
     expect(page).to_have_url(re.compile(r"/check/$"))
     expect(page.get_by_role("heading", name=re.compile("Based on your answers: Get further advice"))).to_be_visible()
+    page.locator("#id_escalation_review_date").fill("1 1 2099")  # an open question needs a date to be decided by
     record(page)
     expect(page.locator("h1")).to_have_text("Get further advice before you decide")
     expect(page.locator("h1")).not_to_contain_text("Do not share")

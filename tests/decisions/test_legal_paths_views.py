@@ -68,7 +68,9 @@ def test_f1_after_serious_harm_a_managers_no_escalates_and_never_ends_in_do_not_
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     assert "Based on your answers: Get further advice before you decide" in check
     assert "does not replace a referral" in reminder(check)
-    outcome = record(signed_in, decision)
+    refused = signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
+    assert 'href="#id_escalation_review_date"' in refused.content.decode()  # an open question needs a date
+    outcome = record(signed_in, decision, escalation_review_date="1 1 2099")
     decision.refresh_from_db()
     assert decision.outcome == "outcome_seek_advice"
     words = outcome_part(outcome)
