@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from isg.engine import URGENT_NODE, Flowchart, InvalidStep, Step, is_complete
+from isg.flowchart.path_diagram import walk_path_diagram
 from isg.flowchart.services import current_flowchart
 from isg.lib.htmx import see_other, wants_fragment
 
@@ -72,9 +73,11 @@ def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
 def walk_overview(request: HttpRequest, case_id: str, walk_id: str) -> HttpResponse:
     case, walk = _case_and_walk(case_id, walk_id)
     flowchart = current_flowchart()
+    outcome = flowchart.outcome(walk.expected_outcome)
     return render(request, "casestudies/walk.html", {
-        "case": case, "walk": walk, "outcome": flowchart.outcome(walk.expected_outcome),
+        "case": case, "walk": walk, "outcome": outcome,
         "steps": [_walk_step(flowchart, step) for step in walk.steps],
+        "path_diagram": walk_path_diagram(flowchart, walk, outcome_title=outcome.title if outcome else ""),
     })
 
 
