@@ -5,12 +5,16 @@ from isg.decisions import views as decision_views
 
 urlpatterns = [
     path("", decision_views.home, name="home"),
+    path("", include("isg.ops.urls")),  # /healthz and /readyz: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
     path("decisions/", include("isg.decisions.urls")),
     path("approvals/", include("isg.approvals.urls")),
     path("case-studies/", include("isg.casestudies.urls")),
     path("flowchart/", include("isg.flowchart.urls")),
     path("records/", include("isg.records.urls")),
+    path("register/", include("isg.register.urls")),
+    path("dashboard/", include("isg.dashboard.urls")),
+    path("exports/", include("isg.exports.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {
     "home": page(EVERYONE),  # sends each role to its own start page
     f"{ADMIN_NAMESPACE}:*": Rule(staff=True),  # Django admin: users, agencies, managers, deputies
     f"{ADMIN_NAMESPACE}:login": PUBLIC,  # the admin's own sign-in page (same lockout form as ours)
+    "healthz": PUBLIC,  # liveness for the load balancer (isg/ops): {"status": "ok"}, nothing else
+    "readyz": PUBLIC,  # readiness: names of checks and fixed reasons, no records, no versions
 
     # -- accounts (isg/accounts) ---------------------------------------------------------------
     "accounts:login": PUBLIC,
@@ -131,6 +133,19 @@ RULES: dict[str, Rule] = {
     # -- history (isg/decisions history and amendments) ---------------------------------------
     "decisions:history": record(DECISION_READERS, "history"),  # LSCB reads the history too
     "decisions:amend": record(DECISION_MAKERS, "amend"),  # the owner, or a manager who holds it
+
+    # -- decision register (isg/register): LSCB reads the partnership's, managers their scope --
+    "register:list": page(PARTNERSHIP, LINE_MANAGER),
+
+    # -- partnership dashboard (isg/dashboard): figures across agencies, LSCB staff only ----------
+    "dashboard:index": page(PARTNERSHIP),
+
+    # -- exports of the register (isg/exports): the register's readers, each job its requester's --
+    # A job belongs to whoever asked: the views answer 404 to anyone else (isg/exports/views.py).
+    "exports:csv": page(PARTNERSHIP, LINE_MANAGER),
+    "exports:zip": page(PARTNERSHIP, LINE_MANAGER),
+    "exports:job": page(PARTNERSHIP, LINE_MANAGER),
+    "exports:download": page(PARTNERSHIP, LINE_MANAGER),
 
     # -- PDF decision records (isg/records): anyone who may read the decision, export logged --
     "records:pdf": record(DECISION_READERS, "export"),

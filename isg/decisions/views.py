@@ -19,6 +19,7 @@ from isg.approvals import services as approvals
 from isg.approvals.display import approval_status
 from isg.approvals.forms import ReturnAnswerForm
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
+from isg.flowchart.path_diagram import decision_path_diagram
 from isg.flowchart.services import current_flowchart, flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
@@ -52,6 +53,8 @@ def _question_template(request: HttpRequest) -> str:
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.can_make_decisions:
         return redirect("decisions:mine")
+    if request.user.role == request.user.Role.PARTNERSHIP:
+        return redirect("register:list")  # LSCB staff audit decisions: the register is their start page
     # Administrators read no case studies or decisions (isg/access/rules.py): their home is the admin.
     return redirect("admin:index" if request.user.role == request.user.Role.ADMIN else "casestudies:library")
 
@@ -286,13 +289,16 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
             "decision": decision, "flowchart": flowchart, "rows": rows, "replacement": decision.replaced_by,
         })
     outcome = flowchart.outcome(decision.outcome)
+    text = outcome.text_for(decision.state, flowchart)
+    viewer_is_owner = request.user.pk == decision.owner_id
     return render(request, "decisions/outcome.html", {
-        "decision": decision, "flowchart": flowchart, "outcome": outcome,
-        "text": outcome.text_for(decision.state, flowchart),
+        "decision": decision, "flowchart": flowchart, "outcome": outcome, "text": text,
         "rows": rows, "record_rows": record_rows(decision, flowchart),
         "amendments": list(decision.amendments.select_related("author")),
-        "approval_status": approval_status(decision, flowchart), "viewer_is_owner": request.user.pk == decision.owner_id,
+        "approval_status": approval_status(decision, flowchart), "viewer_is_owner": viewer_is_owner,
         "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
+        # Drawn on the flowchart this decision was made under; render_svg caches it.
+        "path_diagram": decision_path_diagram(decision, flowchart, outcome_title=text.title, viewer_is_owner=viewer_is_owner),
     })
 
 

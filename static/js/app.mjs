@@ -52,3 +52,10 @@ document.addEventListener('htmx:afterSwap', (event) => {
   const count = document.getElementById('queue-count')
   if (status && count && event.detail.target.id === 'queue-results') status.textContent = count.textContent
 })
+
+// The same for the decision register when a filter or page link swaps its results in place.
+document.addEventListener('htmx:afterSwap', (event) => {
+  const status = document.getElementById('register-status')
+  const count = document.getElementById('register-count')
+  if (status && count && event.detail.target.id === 'register-body') status.textContent = count.textContent
+})

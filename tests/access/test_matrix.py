@@ -59,6 +59,7 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
     else:
         object_id = 1
     return {
+        "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
         "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
         "uidb64": "MQ", "token": "set-password",
@@ -66,6 +67,16 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
         "content_type_id": str(ContentType.objects.get_for_model(type(practitioner)).pk),
         "app_label": "accounts", "url": "no-such-admin-page/",
     }
+
+
+def export_job(world):
+    """The LSCB's export job: a job URL is its requester's alone, 404 to anyone else (isg/exports)."""
+    from django.utils import timezone
+
+    from isg.exports.models import ExportJob
+
+    job = ExportJob.objects.filter(requester=world.users["lscb"]).first()
+    return job or ExportJob.objects.create(requester=world.users["lscb"], kind="csv", expires_at=timezone.now())
 
 
 def url_for(world, route, record) -> str:
@@ -88,7 +99,7 @@ def csrf_token(client: Client) -> str:
     return client.cookies["csrftoken"].value
 
 
-def expectation(user, rule, decision) -> str:
+def expectation(user, rule, decision, job_owner=None) -> str:
     """What RULES and the record rules say this principal gets: any, login, 403, 404 or allowed."""
     if rule.public:
         return "any"
@@ -98,6 +109,8 @@ def expectation(user, rule, decision) -> str:
         return "404" if rule.record else "403"
     if rule.record and not may(user, decision, rule.action):
         return "404"
+    if job_owner is not None and user != job_owner:
+        return "404"  # an export job is its requester's alone
     return "allowed"
 
 
@@ -156,10 +169,12 @@ def test_every_principal_gets_what_the_rules_say_and_no_canary_leaks(route, worl
                 client = Client(enforce_csrf_checks=True, raise_request_exception=False)
                 if user is not None:
                     client.force_login(user)
-                expected = expectation(user, rule, decision)
+                job_owner = world.users["lscb"] if "<uuid:job_id>" in route.route else None
+                expected = expectation(user, rule, decision, job_owner)
                 response = request(client, method, url, decision)
                 problem = verdict(expected, response, method, staff_route)
-                body = response.content.decode("utf-8", "replace") + str(response.headers)
+                content = b"".join(response.streaming_content) if response.streaming else response.content
+                body = content.decode("utf-8", "replace") + str(response.headers)
                 leaked = [c for c in hidden if c in body]
                 if leaked:
                     problem = f"{problem or ''} LEAKED a canary of a record {principal} may not see".strip()

@@ -144,6 +144,15 @@ def test_submit_return_answer_resubmit_and_approve(browser, live_server, mailout
     assert response.status == 200
     expect(reader.locator("#approval-status")).to_contain_text("Signed off in this app by Margaret Hughes")
     assert reader.goto(f"{live_server.url}/approvals/{decision.public_id}/").status == 404
+    # ... with its full history, read-only: every step of the approval is there, and nothing to amend.
+    assert reader.goto(f"{live_server.url}/decisions/{decision.public_id}/history/").status == 200
+    history = reader.locator("#history")
+    for title in ("Submitted", "Returned for more information", "Question from the approver answered",
+                  "Resubmitted for approval", "Approved"):
+        expect(history).to_contain_text(title)
+    expect(reader.get_by_role("link", name=re.compile("Amend"))).to_have_count(0)
+    if javascript:
+        assert_accessible(reader)
     outsider = as_user(browser, live_server, people.outsider_practitioner.username, javascript)
     assert outsider.goto(outcome_url).status == 404
     for page in (practitioner, manager, reader, outsider):

@@ -1,0 +1,123 @@
+"""Exports of the register's current filter, and the page that follows a background export.
+
+`exports:csv` / `exports:zip`: GET shows what would be exported (a page that works as a link);
+POST (the register's buttons) exports: at or under the limit the file comes straight back, over it
+a job is queued and the browser goes to `exports:job`. Jobs are their requester's alone: anyone
+else gets 404, so a job id reveals nothing.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from isg.lib.htmx import wants_fragment
+from isg.records.pdf import RenderFailed
+from isg.register.services import register_decisions  # the register's one rule for who sees what
+
+from . import services
+from .models import ExportJob
+
+READ_METHODS = ["GET", "HEAD"]
+KINDS = {
+    "csv": {"title": "Export decisions as CSV", "button": "Export as CSV", "noun": "CSV file"},
+    "zip": {"title": "Download PDF records as a ZIP", "button": "Download PDFs as ZIP", "noun": "ZIP file of PDF records"},
+}
+
+
+@require_http_methods(["GET", "POST"])
+def export_csv(request: HttpRequest) -> HttpResponse:
+    return _export(request, "csv")
+
+
+@require_http_methods(["GET", "POST"])
+def export_zip(request: HttpRequest) -> HttpResponse:
+    return _export(request, "zip")
+
+
+def _export(request: HttpRequest, kind: str) -> HttpResponse:
+    query = request.POST.get("filter", "") if request.method == "POST" else request.GET.urlencode()
+    query = services.clean_query(query)
+    context = {"kind": kind, "labels": KINDS[kind], "query": query, "limit": services.limit_for(kind),
+               "expiry_hours": settings.ISG_EXPORT_EXPIRY_HOURS}
+    try:
+        wanted = services.parse_filter(query)
+    except services.BadFilter as bad:
+        context["form"] = bad.form
+        return render(request, "exports/bad_filter.html", context, status=400)
+    decisions = register_decisions(request.user, wanted)
+    count = services.count_upto(decisions, context["limit"])
+    context.update({"wanted": wanted, "count": min(count, context["limit"]), "over": count > context["limit"]})
+    if request.method == "GET":
+        return render(request, "exports/start.html", context)
+    if context["over"]:
+        job = services.start_job(request.user, kind, query)
+        return redirect("exports:job", job_id=job.public_id)
+    name = services.file_name(kind)
+    if kind == "csv":
+        response = StreamingHttpResponse(
+            services.csv_download(request.user, query, decisions), content_type="text/csv; charset=utf-8",
+        )
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+    else:
+        try:
+            handle = services.zip_download(request.user, query, decisions)
+        except RenderFailed:
+            return render(request, "exports/failed.html", context, status=503)
+        response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+    return _private(response)
+
+
+@vary_on_headers("HX-Request")
+def job(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    export = _job(request, job_id)
+    if request.method not in READ_METHODS:
+        return HttpResponseNotAllowed(READ_METHODS)
+    template = "exports/job.html#progress" if wants_fragment(request) else "exports/job.html"
+    return render(request, template, _job_context(export))
+
+
+def download(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    export = _job(request, job_id)
+    if request.method not in READ_METHODS:
+        return HttpResponseNotAllowed(READ_METHODS)
+    context = _job_context(export)
+    if context["expired"]:
+        return render(request, "exports/job.html", context, status=410)
+    path = export.path
+    if export.status != ExportJob.Status.DONE or path is None or not path.is_file():
+        return render(request, "exports/job.html", context, status=409 if not export.is_finished else 410)
+    name = services.file_name(export.kind, export.created_at)
+    handle = open(path, "rb")  # noqa: SIM115 - FileResponse closes it
+    response = FileResponse(handle, as_attachment=True, filename=name,
+                            content_type="text/csv; charset=utf-8" if export.kind == "csv" else "application/zip")
+    return _private(response)
+
+
+def _job(request: HttpRequest, job_id: UUID) -> ExportJob:
+    """The requester's job, asked before anything else (the method too): 404 tells nobody it exists."""
+    export = services.job_for(request.user, job_id)
+    if export is None:
+        raise Http404("No such export.")
+    return export
+
+
+def _job_context(export: ExportJob) -> dict:
+    form = services.filter_form(export.query)
+    parts = form.register_filter().parts if form.is_valid() else {}
+    return {
+        "job": export, "labels": KINDS[export.kind], "parts": parts, "expired": services.is_expired(export),
+        "job_url": reverse("exports:job", args=[export.public_id]),
+    }
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
