@@ -16,7 +16,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 $(wildcard $
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench clean
+.PHONY: run serve test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench clean
 
 run: app-system-deps app-deps demo-db  ## Set up and run the app and its task worker on SQLite at http://127.0.0.1:8000
 	@echo ""
@@ -26,10 +26,26 @@ run: app-system-deps app-deps demo-db  ## Set up and run the app and its task wo
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# `make serve`: as production runs it (README, "Running in production"). Configuration comes from the
+# environment (ISG_SECRET_KEY at least; ISG_ENV=production, DATABASE_URL, REDIS_URL for real use).
+# Migrations are a release step (`manage.py migrate`, once), not part of starting a server.
+WEB_WORKERS ?= 3
+WEB_THREADS ?= 2
+serve: app-system-deps app-deps  ## Run gunicorn (several workers) and the task worker, static files hashed and compressed
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@# Here the task worker runs beside the server and stops with it; in production it is its own service.
+	$(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	$(VENV)/bin/gunicorn isg.wsgi --config python:isg.ops.gunicorn --bind $(HOST):$(PORT) \
+	  --workers $(WEB_WORKERS) --threads $(WEB_THREADS)
+
 test: test-deps  ## Install everything the tests need and run the whole suite
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
-	ISG_DEBUG=0 ISG_SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef ISG_ALLOWED_HOSTS=isg.example.org \
+	@# The production settings, as `ISG_ENV=production` starts them; `check` never connects to the
+	@# database or Redis, so these addresses need nothing listening (none is on port 1).
+	ISG_ENV=production ISG_DEBUG=0 ISG_SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef \
+	  DATABASE_URL=postgres://isg@127.0.0.1:1/isg_deploy_check REDIS_URL=redis://127.0.0.1:1/0 ISG_ALLOWED_HOSTS=isg.example.org \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
 	$(VENV)/bin/ruff check .

@@ -2,10 +2,17 @@
 
 import os
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+
+from isg.ops.configuration import (
+    cache_config,
+    database_config,
+    production_problems,
+    production_refusal,
+    session_engine,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,30 +25,9 @@ def env_bool(name: str, default: bool = False) -> bool:
     return env_str(name, "1" if default else "0").strip().lower() in ("1", "true", "yes", "on")
 
 
-def database_from_url(url: str) -> dict:
-    """`sqlite:///path` or `postgres://user:pass@host:port/name`; SQLite in the project by default."""
-    parts = urlsplit(url or "sqlite:///")
-    if parts.scheme == "sqlite":
-        return {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": unquote(parts.path[1:]) or BASE_DIR / "db.sqlite3",
-            # Several app processes write at once: take the write lock up front and wait for it.
-            "OPTIONS": {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"},
-        }
-    if parts.scheme in ("postgres", "postgresql"):
-        return {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": unquote(parts.path.lstrip("/")),
-            "USER": unquote(parts.username or ""),
-            "PASSWORD": unquote(parts.password or ""),
-            "HOST": parts.hostname or "",
-            "PORT": str(parts.port or ""),
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
-        }
-    raise ImproperlyConfigured(f"DATABASE_URL scheme {parts.scheme!r} is not supported (use sqlite or postgres)")
-
-
+# "production" turns the warnings below into refusals: no DEBUG, no SQLite, a strong secret.
+ISG_ENV = env_str("ISG_ENV", "development").strip().lower()
+ISG_BEHIND_PROXY = env_bool("ISG_BEHIND_PROXY")
 DEBUG = env_bool("ISG_DEBUG")
 SECRET_KEY = env_str("ISG_SECRET_KEY")
 # Commands that need no secret (`flowchart`, `help`) must still run, so a missing key is not fatal
@@ -74,10 +60,16 @@ INSTALLED_APPS = [
     "isg.records",
     "isg.access",
     "isg.approvals",
+    "isg.register",
+    "isg.dashboard",
+    "isg.exports",
+    "isg.retention",
+    "isg.ops",  # before django_tasks_db: its `db_worker` (with a heartbeat) replaces the plain one
     "django_tasks_db",
 ]
 
 MIDDLEWARE = [
+    "isg.ops.middleware.RequestIdMiddleware",  # first: every log line of the request carries its id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -115,11 +107,31 @@ TEMPLATES = [
 FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 try:
-    DATABASES = {"default": database_from_url(env_str("DATABASE_URL"))}
+    # dj-database-url reads it; isg/ops/configuration.py adds SQLite's locking and PostgreSQL's pooling.
+    DATABASES = {"default": database_config(env_str("DATABASE_URL"), BASE_DIR / "db.sqlite3")}
 except ImproperlyConfigured as exc:
     # As with the secret: commands that need no database still run; the rest say why they cannot.
     DATABASES = {"default": {"ENGINE": "django.db.backends.dummy"}}
     ISG_CONFIGURATION_ERROR = ISG_CONFIGURATION_ERROR or str(exc)
+
+# Cache and sessions: in Redis when REDIS_URL is set (shared by every app server; sessions also kept
+# in the database), else local memory and the database. Sign-in throttling (django-axes) keeps its
+# attempts in the database, so it is shared across servers either way.
+REDIS_URL = env_str("REDIS_URL")
+try:
+    CACHES = cache_config(REDIS_URL)
+except ImproperlyConfigured as exc:
+    CACHES = cache_config("")
+    ISG_CONFIGURATION_ERROR = ISG_CONFIGURATION_ERROR or str(exc)
+SESSION_ENGINE = session_engine(REDIS_URL if "redis" in CACHES["default"]["BACKEND"] else "")
+
+# ISG_ENV=production: refuse to start (manage.py in one line, WSGI/ASGI with the same reason) rather
+# than serve real records with DEBUG, SQLite or a guessable secret. The system check repeats this.
+_PRODUCTION_PROBLEMS = production_problems(env=ISG_ENV, debug=DEBUG, secret_key=SECRET_KEY, databases=DATABASES)
+if _PRODUCTION_PROBLEMS:
+    # A missing secret is among the problems; any other earlier reason (a bad URL) is kept beside them.
+    _EARLIER = ISG_CONFIGURATION_ERROR if SECRET_KEY else ""
+    ISG_CONFIGURATION_ERROR = "; ".join(filter(None, [_EARLIER, production_refusal(_PRODUCTION_PROBLEMS)]))
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
@@ -158,7 +170,9 @@ SECURE_SSL_REDIRECT = env_bool("ISG_SECURE_SSL_REDIRECT", not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("ISG_BEHIND_PROXY") else None
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ISG_BEHIND_PROXY else None
+# Load balancers probe the app directly over HTTP: answer them rather than redirect to HTTPS.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -215,13 +229,51 @@ ISG_SITE_URL = env_str("ISG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # A retrospective (emergency) approval still waiting after this many hours is overdue and escalates.
 ISG_RETROSPECTIVE_APPROVAL_HOURS = float(env_str("ISG_RETROSPECTIVE_APPROVAL_HOURS", "24"))
 
+# Exports of the register (isg/exports). Files are written outside static and media, to a folder
+# only the app reads; each is served only to the person who asked, and only until it expires.
+ISG_EXPORT_DIR = Path(env_str("ISG_EXPORT_DIR", str(BASE_DIR / "exports-private")))
+# At or under this many decisions the file is made in the request; over it, by the task worker.
+ISG_EXPORT_SYNC_LIMIT = {
+    "csv": int(env_str("ISG_EXPORT_SYNC_LIMIT_CSV", "200")),
+    "zip": int(env_str("ISG_EXPORT_SYNC_LIMIT_ZIP", "10")),  # a PDF each: about a second apiece
+}
+ISG_EXPORT_EXPIRY_HOURS = float(env_str("ISG_EXPORT_EXPIRY_HOURS", "24"))
+
+# Retention (isg/retention, `manage.py retention apply`): years after submission before a
+# decision's words are removed (its facts stay), per outcome id; "default" for the rest.
+ISG_RETENTION = {
+    "default": int(env_str("ISG_RETENTION_DEFAULT_YEARS", "7")),
+    "outcome_do_not_share": int(env_str("ISG_RETENTION_DO_NOT_SHARE_YEARS", "2")),
+}
+
+# The task worker writes a heartbeat this often; /readyz fails when the newest is older than the max age.
+ISG_WORKER_HEARTBEAT_SECONDS = float(env_str("ISG_WORKER_HEARTBEAT_SECONDS", "15"))
+ISG_WORKER_HEARTBEAT_MAX_AGE = float(env_str("ISG_WORKER_HEARTBEAT_MAX_AGE", "60"))
+
+# One JSON object per line on stderr, each with the request id (isg/ops/logging.py); ISG_LOG_FORMAT=text
+# for plain lines while developing. No query strings, bodies, usernames or case text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "isg.ops.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "isg.ops.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "text" if env_str("ISG_LOG_FORMAT", "json") == "text" else "json",
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("ISG_LOG_LEVEL", "INFO")},
-    # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
-    "loggers": {name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+    "loggers": {
+        # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # runserver's own request lines carry the query string; isg.request logs every request instead.
+        "django.server": {"level": "ERROR"},
+    },
 }
 
 ISG_FLOWCHART_PATH = Path(env_str("ISG_FLOWCHART_PATH", str(BASE_DIR / "flowchart" / "information-sharing.yaml")))
@@ -230,3 +282,5 @@ ISG_CASESTUDIES_DIR = Path(env_str("ISG_CASESTUDIES_DIR", str(BASE_DIR / "casest
 ISG_MAX_TEXT_LENGTH = 2000
 ISG_MAX_SHORT_TEXT_LENGTH = 200
 AXES_VERBOSE = False
+# Axes names the client in its log lines: the path only, never the username (isg/ops/logging.py).
+AXES_CLIENT_STR_CALLABLE = "isg.ops.logging.axes_client_str"

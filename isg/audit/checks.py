@@ -13,7 +13,7 @@ def sqlite_writers_take_the_lock_up_front(app_configs=None, **kwargs) -> list[ch
     return [
         checks.Error(
             f"SQLite database {alias!r} does not begin transactions IMMEDIATE, so audit appends could collide.",
-            hint='Set OPTIONS["transaction_mode"] = "IMMEDIATE" (isg.settings.database_from_url does).',
+            hint='Set OPTIONS["transaction_mode"] = "IMMEDIATE" (isg.ops.configuration.database_config does).',
             id="isg.audit.E001",
         )
         for alias in sqlite_without_immediate(settings.DATABASES)

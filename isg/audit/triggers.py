@@ -12,17 +12,30 @@ tests/audit/test_decision_chain.py) catch a miss.
 
 TRUNCATE is not refused on PostgreSQL: the test runner empties tables with it. In production the
 application's role holds INSERT and SELECT only on these tables (reliability spec AT-4).
+
+Retention (isg/retention) is the one writer allowed to UPDATE the decision history and the
+amendments, and only their free-text columns (`retention_columns`), only inside its own
+transaction, through `retention_updates(connection)`: on PostgreSQL the trigger lets such an
+UPDATE through while the transaction-local setting `isg.retention` is 'on' (SET LOCAL) and every
+other column is unchanged; on SQLite, which has no session settings, the UPDATE trigger is
+swapped inside the transaction for one that refuses only the other columns (`UPDATE OF ...`) and
+put back before the transaction ends. DELETE is refused in every case, and the audit table has no
+retention columns at all. The change retention makes is then chained as a `retention_tombstone`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
 class AppendOnlyTable:
     table: str
     prefix: str
+    # The only columns retention may rewrite (see the module doc); empty: none, ever.
+    retention_columns: tuple[str, ...] = ()
 
     @property
     def message(self) -> str:
@@ -46,7 +59,7 @@ class AppendOnlyTable:
             if create:
                 return [
                     f"""CREATE OR REPLACE FUNCTION {p}_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
+    BEGIN{self._pg_retention_clause()}
         RAISE EXCEPTION '{self.message}: % refused', TG_OP USING ERRCODE = 'integrity_constraint_violation';
     END
     $$""",
@@ -63,10 +76,25 @@ class AppendOnlyTable:
             ]
         raise NotImplementedError(f"no append-only triggers for {connection.vendor}")
 
+    def _pg_retention_clause(self) -> str:
+        if not self.retention_columns:
+            return ""
+        kept = ", ".join(f"'{column}'" for column in self.retention_columns)
+        # Every column but the retention ones must stay as it was: ids, kinds, times, authors.
+        return f"""
+        IF TG_OP = 'UPDATE' AND coalesce(current_setting('isg.retention', true), '') = 'on'
+           AND (to_jsonb(NEW) - ARRAY[{kept}]) = (to_jsonb(OLD) - ARRAY[{kept}]) THEN
+            RETURN NEW;
+        END IF;"""
+
     def create(self, connection) -> None:
         with connection.cursor() as cursor:
             for sql in self._statements(connection, create=True):
                 cursor.execute(sql)
+
+    def without_retention(self) -> AppendOnlyTable:
+        """The same table refusing every UPDATE (what migration decisions 0004 first installed)."""
+        return replace(self, retention_columns=())
 
     def drop(self, connection) -> None:
         with connection.cursor() as cursor:
@@ -85,10 +113,12 @@ class AppendOnlyTable:
 
 
 AUDIT_EVENTS = AppendOnlyTable("audit_auditevent", "audit")
-DECISION_EVENTS = AppendOnlyTable("decisions_decisionevent", "decision_event")
-AMENDMENTS = AppendOnlyTable("decisions_amendment", "amendment")
+DECISION_EVENTS = AppendOnlyTable("decisions_decisionevent", "decision_event", retention_columns=("payload",))
+AMENDMENTS = AppendOnlyTable("decisions_amendment", "amendment", retention_columns=("reason", "text"))
 # Every append-only table, for the flush command (which must lift their triggers on SQLite).
 ALL = (AUDIT_EVENTS, DECISION_EVENTS, AMENDMENTS)
+# The tables retention may rewrite the free text of (isg/retention/services.py).
+RETENTION = (DECISION_EVENTS, AMENDMENTS)
 
 # The audit table's triggers, as migration 0002 and the audit tests call them.
 TABLE = AUDIT_EVENTS.table
@@ -105,3 +135,63 @@ def drop(connection) -> None:
 
 def installed(connection) -> set[str]:
     return AUDIT_EVENTS.installed(connection)
+
+
+@contextmanager
+def retention_updates(connection, tables: tuple[AppendOnlyTable, ...] = RETENTION) -> Iterator[None]:
+    """Inside the caller's transaction, let UPDATEs of the tables' retention columns through.
+
+    Nothing else: other columns, DELETE and the audit table stay refused. Closed again on the
+    way out, so the rest of the transaction is guarded as before (see the module doc).
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("retention updates are only allowed inside a transaction (transaction.atomic)")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL isg.retention = 'on'")
+        try:
+            yield
+        finally:
+            _close_window(connection, ["SET LOCAL isg.retention = 'off'"])
+        return
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"no retention window for {connection.vendor}")
+    with connection.cursor() as cursor:
+        for table in tables:
+            columns = [c.name for c in connection.introspection.get_table_description(cursor, table.table)]
+            guarded = ", ".join(c for c in columns if c not in table.retention_columns)
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table.prefix}_refuse_update")
+            # Fires only when one of the other columns is in the UPDATE's SET list.
+            cursor.execute(
+                f"CREATE TRIGGER {table.prefix}_refuse_update BEFORE UPDATE OF {guarded} ON {table.table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table.message}'); END"
+            )
+    try:
+        yield
+    finally:
+        _close_window(connection, [
+            sql for table in tables for sql in (
+                f"DROP TRIGGER IF EXISTS {table.prefix}_refuse_update",
+                f"CREATE TRIGGER {table.prefix}_refuse_update BEFORE UPDATE ON {table.table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table.message}'); END",
+            )
+        ])
+
+
+def _close_window(connection, statements: list[str]) -> None:
+    """Put the full refusal back. After an error at this level Django rolls the enclosing atomic
+    block back, and with it everything the window opened (setting or trigger swap): nothing to run."""
+    if connection.needs_rollback or _aborted(connection):
+        return
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def _aborted(connection) -> bool:
+    """PostgreSQL refuses every statement after an error until the rollback (which undoes the window)."""
+    if connection.vendor != "postgresql" or connection.connection is None:
+        return False
+    from psycopg import pq
+
+    return connection.connection.info.transaction_status == pq.TransactionStatus.INERROR

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+# No namespace: load balancers and orchestrators expect these exact root paths.
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
+]
