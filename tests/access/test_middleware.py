@@ -89,6 +89,7 @@ def test_changes_to_a_person_take_effect_on_their_next_request(client):
     assert client.get(url)["Location"].startswith("/accounts/login/")
 
 
+@pytest.mark.django_db  # some of Django's own checks (JSONField support) open a connection
 def test_manage_py_check_runs_the_table_check(capsys):
     call_command("check")
     from isg.access.checks import every_url_has_an_access_row

@@ -7,12 +7,12 @@ import io
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core import checks
 from django.core.management import call_command
 from django.utils import timezone
 
 from isg.decisions.models import Decision
 from isg.retention import services
+from isg.retention.checks import retention_schedule_is_valid
 from isg.retention.schedule import ScheduleError, add_years, load_schedule, parse
 
 from .conftest import CANARY, everything_about, submitted
@@ -39,12 +39,13 @@ def test_a_bad_schedule_is_refused(value, settings):
     with pytest.raises(ScheduleError):
         parse(value)
     settings.ISG_RETENTION = value
-    assert [m.id for m in checks.run_checks() if m.id.startswith("isg.retention")] == ["isg.retention.E001"]
+    # The check itself, not every check: some (JSONField support) need a database connection.
+    assert [m.id for m in retention_schedule_is_valid()] == ["isg.retention.E001"]
 
 
 def test_the_settings_schedule_passes_the_check():
     assert load_schedule().default.years >= 1
-    assert not [m for m in checks.run_checks() if m.id.startswith("isg.retention")]
+    assert retention_schedule_is_valid() == []
 
 
 def test_29_february_is_kept_until_1_march_never_a_day_early():
