@@ -125,3 +125,9 @@ def test_the_download_only_answers_get(owner, recorded):
     response = client.post(pdf_url(recorded), {"csrfmiddlewaretoken": token})
     assert response.status_code == 405  # a valid token, and still refused: exporting is a GET
     assert not exports(recorded).exists()
+
+
+def test_the_outcome_page_links_to_the_pdf_record(owner_client, recorded):
+    page = owner_client.get(f"/decisions/{recorded.public_id}/outcome/").content.decode()
+    assert f'href="{pdf_url(recorded)}"' in page
+    assert "Download the decision record (PDF)" in page
