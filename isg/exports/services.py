@@ -75,12 +75,15 @@ def clean_query(query: str) -> str:
     return kept.urlencode()
 
 
-def filter_form(query: str) -> RegisterFilterForm:
-    return RegisterFilterForm(QueryDict(clean_query(query)), flowchart=current_flowchart())
+def filter_form(query: str, *, search_expired: bool = False) -> RegisterFilterForm:
+    return RegisterFilterForm(QueryDict(clean_query(query)), flowchart=current_flowchart(),
+                              search_expired=search_expired)
 
 
-def parse_filter(query: str) -> RegisterFilter:
-    form = filter_form(query)
+def parse_filter(query: str, *, search_expired: bool = False) -> RegisterFilter:
+    """The filter `query` (search words as `q`) asks for. `search_expired`: the register's search
+    token it came with no longer works (isg/register/search.py), so it is refused, not widened."""
+    form = filter_form(query, search_expired=search_expired)
     if not form.is_valid():
         raise BadFilter(form)
     return form.register_filter()

@@ -11,7 +11,15 @@ from __future__ import annotations
 from uuid import UUID
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -19,7 +27,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from isg.lib.htmx import wants_fragment
 from isg.records.pdf import RenderFailed
-from isg.register.services import register_decisions  # the register's one rule for who sees what
+from isg.register import search as register_search
+from isg.register.services import audit_search, register_decisions  # the register's one rule for who sees what
 
 from . import services
 from .models import ExportJob
@@ -42,12 +51,21 @@ def export_zip(request: HttpRequest) -> HttpResponse:
 
 
 def _export(request: HttpRequest, kind: str) -> HttpResponse:
-    query = request.POST.get("filter", "") if request.method == "POST" else request.GET.urlencode()
-    query = services.clean_query(query)
-    context = {"kind": kind, "labels": KINDS[kind], "query": query, "limit": services.limit_for(kind),
-               "expiry_hours": settings.ISG_EXPORT_EXPIRY_HOURS}
+    if request.method == "GET" and request.GET.get(register_search.WORDS_PARAM, "").strip():
+        # Search words in an address: keep them on the server and show the same page without them.
+        query = register_search.public_query(request, request.GET.urlencode())
+        return redirect(reverse(f"exports:{kind}") + f"?{query}")
+    given = request.POST.get("filter", "") if request.method == "POST" else request.GET.urlencode()
+    # The register's filter carries its search words as a token of this person's (isg/register/search.py):
+    # `query` holds the words themselves (a job keeps them for the worker); pages and links get the token.
+    data, search_expired = register_search.form_data(request, QueryDict(given))
+    if request.method == "POST" and not search_expired and (words := QueryDict(given).get("q", "")):
+        data[register_search.WORDS_PARAM] = words  # words in a POST body (never in a URL) still count
+    query = services.clean_query(data.urlencode())
+    context = {"kind": kind, "labels": KINDS[kind], "query": register_search.public_query(request, query),
+               "limit": services.limit_for(kind), "expiry_hours": settings.ISG_EXPORT_EXPIRY_HOURS}
     try:
-        wanted = services.parse_filter(query)
+        wanted = services.parse_filter(query, search_expired=search_expired)
     except services.BadFilter as bad:
         context["form"] = bad.form
         return render(request, "exports/bad_filter.html", context, status=400)
@@ -55,6 +73,7 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
     count = services.count_upto(decisions, context["limit"])
     context.update({"wanted": wanted, "count": min(count, context["limit"]), "over": count > context["limit"]})
     if request.method == "GET":
+        audit_search(request.user, wanted, where=f"export_{kind}", count=context["count"], more=context["over"])
         return render(request, "exports/start.html", context)
     if context["over"]:
         job = services.start_job(request.user, kind, query)
@@ -80,14 +99,14 @@ def job(request: HttpRequest, job_id: UUID) -> HttpResponse:
     if request.method not in READ_METHODS:
         return HttpResponseNotAllowed(READ_METHODS)
     template = "exports/job.html#progress" if wants_fragment(request) else "exports/job.html"
-    return render(request, template, _job_context(export))
+    return render(request, template, _job_context(request, export))
 
 
 def download(request: HttpRequest, job_id: UUID) -> HttpResponse:
     export = _job(request, job_id)
     if request.method not in READ_METHODS:
         return HttpResponseNotAllowed(READ_METHODS)
-    context = _job_context(export)
+    context = _job_context(request, export)
     if context["expired"]:
         return render(request, "exports/job.html", context, status=410)
     path = export.path
@@ -108,12 +127,14 @@ def _job(request: HttpRequest, job_id: UUID) -> ExportJob:
     return export
 
 
-def _job_context(export: ExportJob) -> dict:
+def _job_context(request: HttpRequest, export: ExportJob) -> dict:
     form = services.filter_form(export.query)
     parts = form.register_filter().parts if form.is_valid() else {}
     return {
         "job": export, "labels": KINDS[export.kind], "parts": parts, "expired": services.is_expired(export),
         "job_url": reverse("exports:job", args=[export.public_id]),
+        # Back to the register with this filter: the job keeps the words, a link only a token.
+        "register_query": register_search.public_query(request, export.query),
     }
 
 

@@ -1,4 +1,7 @@
-"""The register's filters: a GET form whose every value lives in the URL, and what it asks for.
+"""The register's filters: a form whose every value lives in the URL, and what it asks for.
+
+Every value but the search words: those are POSTed and kept on the server, and the URL carries a
+token for them (isg/register/search.py, DP-7). The form itself reads the words as `q`.
 
 A value the form does not offer (a mistyped or out-of-date link, a hand-edited URL) is an error
 the person is told about, never silently widened or narrowed: the register shows nothing until
@@ -21,6 +24,8 @@ from isg.flowchart.services import archived_flowcharts, version_key
 from isg.lib.forms import ErrorSummaryMixin
 
 MAX_SEARCH_LENGTH = 200
+# Search words are kept on the server for a while (isg/register/search.py), never in the URL.
+SEARCH_EXPIRED = "That search has expired or was not made by you: enter the search words again"
 YES = "yes"
 # What the register lists: every status a submitted decision can have (drafts are never listed).
 LISTED_STATUSES = [
@@ -29,6 +34,11 @@ LISTED_STATUSES = [
 ]
 DATE_PARTS = ("day", "month", "year")
 DATES = {"from": "Submitted from", "to": "Submitted to"}
+# The filter's parameters that live in the URL, in the form's order: everything but the search words.
+URL_PARAMS = (
+    *(f"{prefix}-{part}" for prefix in DATES for part in DATE_PARTS),
+    "agency", "outcome", "status", "flag", "version", "emergency", "overdue",
+)
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,10 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     emergency = forms.ChoiceField(label="Emergency shares only", required=False, choices=[("", ""), (YES, "Yes")])
     overdue = forms.ChoiceField(label="Overdue approvals only", required=False, choices=[("", ""), (YES, "Yes")])
 
-    def __init__(self, data: QueryDict, *, flowchart: Flowchart) -> None:
+    def __init__(self, data: QueryDict, *, flowchart: Flowchart, search_expired: bool = False) -> None:
         super().__init__(data)
         self.flowchart = flowchart
+        self.search_expired = search_expired  # the URL's search token no longer works (isg/register/search.py)
         self.dates = {prefix: DateParts(data, prefix) for prefix in DATES}
         self.agencies = {a.slug: a for a in Agency.objects.order_by("name")}
         choices = {
@@ -171,6 +182,8 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.search_expired:
+            self.add_error("q", SEARCH_EXPIRED)
         for date in self.dates.values():
             if date.error:
                 self.add_error(None, date.error)

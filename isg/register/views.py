@@ -1,7 +1,10 @@
 """The decision register: submitted decisions across the partnership (LSCB) or a manager's scope.
 
-One GET page. The filter form works as a plain form; htmx swaps `#register-body` in place and
-pushes the URL, so every filtered view and page is a link that can be reloaded or shared.
+One page. The filter form POSTs (so search words never travel in a URL, DP-7) and is answered with
+a redirect to the register's URL for that filter, the words replaced by a token kept in the
+session (isg/register/search.py). htmx swaps `#register-body` in place and pushes that URL, so
+every filtered view and page is a link that can be reloaded or shared by its own reader.
+Every listing is audited, once per request (AT-1; isg/register/services.py audit_search).
 """
 
 from __future__ import annotations
@@ -10,16 +13,19 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from isg.decisions.models import Decision
 from isg.flowchart.services import current_flowchart, flowchart_for
-from isg.lib.htmx import wants_fragment
+from isg.lib.htmx import see_other, wants_fragment
 
-from . import services
-from .filters import RegisterFilterForm
+from . import search, services
+from .filters import URL_PARAMS, RegisterFilterForm
+
+BODY = "register-body"  # the part htmx swaps
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,18 @@ class Row:
     overdue: bool
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def register(request: HttpRequest) -> HttpResponse:
-    form = RegisterFilterForm(request.GET, flowchart=current_flowchart())
-    template = "register/list.html#register-body" if wants_fragment(request) else "register/list.html"
+    if request.method == "POST":
+        return _filter_posted(request)
+    if request.GET.get(search.WORDS_PARAM, "").strip():
+        # A link made before the words moved out of URLs, or the dashboard's filter: keep the
+        # words on the server and send the reader to the same filter without them in the address.
+        return see_other(request, _list_url(search.public_query(request, request.GET.urlencode())), swap_into=BODY)
+    data, expired = search.form_data(request, request.GET)
+    form = RegisterFilterForm(data, flowchart=current_flowchart(), search_expired=expired)
+    template = _template(request)
     context = {"form": form, "first_url": _url(request.GET, cursor="")}
     if not form.is_valid():
         return render(request, template, context)
@@ -44,20 +57,47 @@ def register(request: HttpRequest) -> HttpResponse:
         return render(request, "register/bad_cursor.html", context, status=400)
     wanted = form.register_filter()
     decisions = services.register_decisions(request.user, wanted)
+    decisions, count, more = services.count_capped(decisions, searching=bool(wanted.search))
     page = services.page_of(decisions, cursor)
-    count, more = services.count_capped(decisions)
     context.update({
         "wanted": wanted, "page": page, "rows": _rows(page.decisions), "count": count, "more": more,
         "next_url": _url(request.GET, cursor=page.next_cursor) if page.next_cursor else "",
         "previous_url": _url(request.GET, cursor=page.previous_cursor) if page.previous_cursor else "",
     })
+    services.audit_search(request.user, wanted, where="register", count=count, more=more,
+                          later_page=not page.is_first)
     return render(request, template, context)
+
+
+def _filter_posted(request: HttpRequest) -> HttpResponse:
+    """The filter form: errors shown at once; a good filter is a redirect to its URL (words as a token)."""
+    form = RegisterFilterForm(request.POST, flowchart=current_flowchart())
+    if not form.is_valid():
+        return render(request, _template(request), {"form": form, "first_url": "?"})
+    params = QueryDict(mutable=True)
+    for name in URL_PARAMS:
+        value = request.POST.get(name, "").strip()
+        if value:
+            params[name] = value
+    words = form.cleaned_data["q"].strip()
+    if words:
+        params[search.SEARCH_PARAM] = search.remember(request, words)
+    return see_other(request, _list_url(params.urlencode()), swap_into=BODY)
+
+
+def _template(request: HttpRequest) -> str:
+    return f"register/list.html#{BODY}" if wants_fragment(request) else "register/list.html"
+
+
+def _list_url(query: str) -> str:
+    return reverse("register:list") + (f"?{query}" if query else "")
 
 
 def _url(query: QueryDict, *, cursor: str) -> str:
     """This register view with another cursor (or none: the first page), the filters kept."""
     params = query.copy()
     params.pop("cursor", None)
+    params.pop(search.WORDS_PARAM, None)  # an empty `q` from the dashboard's form: words never go in a link
     if cursor:
         params["cursor"] = cursor
     encoded = params.urlencode()

@@ -1,4 +1,9 @@
-"""The decision register: who sees what, every filter, search, keyset pages, bad input, htmx."""
+"""The decision register: who sees what, every filter, search, keyset pages, bad input, htmx.
+
+Search words go in a POST and come back as a token in the URL (DP-7), so the search tests post
+the form as a browser does and follow the redirect (`search`); tests/register/test_search_privacy.py
+covers the token and the audit of every search.
+"""
 
 from __future__ import annotations
 
@@ -12,16 +17,33 @@ from django.urls import reverse
 from django.utils import timezone
 
 from isg.access.services import decisions_visible_to
-from isg.accounts.models import User
-from isg.approvals.models import Approval
 from isg.decisions.models import Decision
 from isg.register import services
-from tests.factories import make_agency, make_decision, make_manager, make_user
+from tests.factories import make_decision
+
+from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
 URL = "/register/"
 ROW = re.compile(r'data-decision="([0-9a-f-]{36})"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf(client: Client) -> str:
+    """The CSRF token as a browser gets it: from the filter form on the register."""
+    return CSRF.search(client.get(URL).content.decode()).group(1)
+
+
+def search(client: Client, words: str, filters: dict | None = None, **extra):
+    """Post the filter form with `words` and follow its redirect: the register's answer to a search.
+    The address it is sent to never holds the words."""
+    posted = client.post(URL, {"csrfmiddlewaretoken": csrf(client), "q": words, **(filters or {})}, **extra)
+    assert posted.status_code == 302, posted.content.decode()[:2000]
+    location = posted["Location"]
+    for word in words.split():
+        assert word.lower() not in location.lower()
+    return client.get(location)
 
 
 def rows(response) -> list[str]:
@@ -31,40 +53,6 @@ def rows(response) -> list[str]:
 
 def ids(*decisions) -> set[str]:
     return {str(d.public_id) for d in decisions}
-
-
-def at(year, month, day, hour=12) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(year, month, day, hour))
-
-
-@pytest.fixture
-def world(db):
-    north, south = make_agency(name="North", slug="north"), make_agency(name="South", slug="south")
-    pat = make_user(username="pat", agency=north)
-    pat2 = make_user(username="pat2", agency=south)
-    users = {
-        "pat": pat, "pat2": pat2,
-        "manager": make_manager(username="manager", agency=north, reports=[pat]),
-        "manager2": make_manager(username="manager2", agency=south, reports=[pat2]),
-        "lscb": make_user(username="lscb", role=User.Role.PARTNERSHIP, agency=None),
-        "trainer": make_user(username="trainer", role=User.Role.TRAINER, agency=None),
-        "admin": make_user(username="admin", role=User.Role.ADMIN, agency=None, is_staff=True),
-    }
-    d = {
-        "consent": make_decision(pat, "outcome_share_with_consent", submit=True, case_reference="NORTH-1",
-                                 text="The parents agreed after the zebrafish meeting"),
-        "refused": make_decision(pat, "outcome_share_limited", submit=True, case_reference="NORTH-2"),
-        "emergency": make_decision(pat2, "outcome_emergency_share", submit=True, case_reference="SOUTH-1"),
-        "serious": make_decision(pat2, "outcome_share_without_consent", submit=True, case_reference="SOUTH-2"),
-        "draft": make_decision(pat, "outcome_share_with_consent", case_reference="NORTH-DRAFT", upto=3),
-    }
-    dates = {"consent": at(2026, 1, 10), "refused": at(2026, 2, 10), "emergency": at(2026, 3, 10),
-             "serious": at(2026, 4, 10)}
-    for name, when in dates.items():
-        Decision.objects.filter(pk=d[name].pk).update(submitted_at=when)
-    # The emergency share's retrospective approval is long past due.
-    Approval.objects.filter(decision=d["emergency"]).update(due_at=at(2026, 3, 11))
-    return users, d
 
 
 def client_for(user) -> Client:
@@ -128,7 +116,6 @@ def test_lscb_lands_on_the_register_and_has_it_in_the_menu(world):
     ({"from-day": "1", "from-month": "2", "from-year": "2026", "to-day": "31", "to-month": "3", "to-year": "2026"},
      ("refused", "emergency")),
     ({"agency": "south", "emergency": "yes"}, ("emergency",)),
-    ({"q": "zebrafish"}, ("consent",)),
 ])
 def test_each_filter_narrows_the_register(world, query, expected):
     users, d = world
@@ -157,7 +144,15 @@ def test_a_manager_filtering_never_widens_their_scope(world):
 ])
 def test_search_finds_rationale_words_and_references(world, query, found):
     users, d = world
-    assert set(rows(client_for(users["lscb"]).get(URL, query))) == ids(*(d[name] for name in found))
+    assert set(rows(search(client_for(users["lscb"]), query["q"]))) == ids(*(d[name] for name in found))
+
+
+def test_search_combines_with_the_other_filters(world):
+    users, d = world
+    client = client_for(users["lscb"])
+    assert set(rows(search(client, "meeting"))) == ids(d["consent"])
+    assert rows(search(client, "zebrafish", {"agency": "south"})) == []
+    assert set(rows(search(client, "zebrafish", {"agency": "north"}))) == ids(d["consent"])
 
 
 def test_search_finds_a_summary_word(world):
@@ -167,7 +162,7 @@ def test_search_finds_a_summary_word(world):
     path = decision.path
     path[0]["fields"]["summary"] = "Worries about a kestrel"
     Decision.objects.filter(pk=decision.pk).update(path=path)
-    assert rows(client_for(users["lscb"]).get(URL, {"q": "kestrel"})) == [str(decision.public_id)]
+    assert rows(search(client_for(users["lscb"]), "kestrel")) == [str(decision.public_id)]
 
 
 @pytest.mark.parametrize(("query", "message"), [
@@ -183,7 +178,6 @@ def test_search_finds_a_summary_word(world):
     ({"to-day": "1", "to-month": "2", "to-year": "26"}, "Submitted to year must include 4 numbers"),
     ({"from-day": "2", "from-month": "2", "from-year": "2026", "to-day": "1", "to-month": "2", "to-year": "2026"},
      "Submitted to date must be the same as or after the submitted from date"),
-    ({"q": "x" * 201}, "Search must be 200 characters or fewer"),
 ])
 def test_bad_input_gets_a_clear_message_and_shows_nothing_else(world, query, message):
     users, _ = world
@@ -195,10 +189,25 @@ def test_bad_input_gets_a_clear_message_and_shows_nothing_else(world, query, mes
     assert "Correct the filter to see decisions" in body
 
 
+def test_too_long_a_search_is_a_clear_message_and_shows_nothing(world):
+    users, _ = world
+    client = client_for(users["lscb"])
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.post(URL, {"csrfmiddlewaretoken": csrf(client), "q": "x" * 201}, headers=headers)
+        body = response.content.decode()
+        assert response.status_code == 200 and "Location" not in response and "HX-Location" not in response
+        assert "There is a problem" in body and "Search must be 200 characters or fewer" in body
+        assert ROW.findall(body) == [] and "Correct the filter to see decisions" in body
+
+
 def test_the_filter_form_keeps_the_values_given(world):
     users, _ = world
-    body = client_for(users["lscb"]).get(URL, {"agency": "north", "from-day": "31", "from-month": "2",
-                                                "from-year": "2026", "q": "zebra"}).content.decode()
+    client = client_for(users["lscb"])
+    # A wrong date: the POST answers with the form at once (nothing to redirect to), values kept.
+    response = client.post(URL, {"csrfmiddlewaretoken": csrf(client), "agency": "north", "from-day": "31",
+                                 "from-month": "2", "from-year": "2026", "q": "zebra"})
+    assert response.status_code == 200 and "Submitted from date must be a real date" in response.content.decode()
+    body = response.content.decode()
     assert '<option value="north" selected>' in body
     assert 'name="from-day" type="text" inputmode="numeric" value="31"' in body
     assert 'value="zebra"' in body
@@ -214,7 +223,7 @@ def test_htmx_gets_the_results_fragment_and_a_full_load_gets_the_page(world):
     assert set(rows(fragment)) == set(rows(full)) == ids(d["consent"], d["refused"])
     assert "HX-Request" in full["Vary"] and "HX-Request" in fragment["Vary"]
     # The swapped-in form still posts to the register (not to "", which would pile up query strings).
-    assert f'action="{URL}" hx-get="{URL}"' in fragment.content.decode()
+    assert f'method="post" action="{URL}" hx-post="{URL}"' in fragment.content.decode()
     restore = client.get(URL, headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
     assert "<html" in restore.content.decode()
 
@@ -230,11 +239,14 @@ def test_the_page_shows_what_each_row_needs(world):
 
 
 def test_the_register_is_read_only(world):
-    users, _ = world
+    """A POST is the filter form: it answers with the filter's address and changes no record."""
+    users, d = world
     client = client_for(users["lscb"])
-    client.get(URL)
-    token = client.cookies["csrftoken"].value
-    assert client.post(URL, {"csrfmiddlewaretoken": token}).status_code == 405
+    before = list(Decision.objects.order_by("pk").values())
+    token = csrf(client)
+    response = client.post(URL, {"csrfmiddlewaretoken": token, "status": "recorded", "revision": 1, "answer": "yes"})
+    assert response.status_code == 302 and response["Location"] == f"{URL}?status=recorded"
+    assert list(Decision.objects.order_by("pk").values()) == before
 
 
 # -- keyset pages ------------------------------------------------------------------------------
