@@ -2,8 +2,11 @@ import os
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
 from django.middleware.csrf import get_random_string
 from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 
 from tests.factories import make_user
 
@@ -35,6 +38,17 @@ def signed_in(client, practitioner):
     return client
 
 
+@receiver(user_logged_in, dispatch_uid="tests-second-factor-force-login")
+def _verified_by_the_test_app(sender, request, user, **kwargs):
+    """A user made with an authenticator app (tests.factories.give_totp_device puts it on
+    `user.otp_device`) is signed in as verified by `force_login`, as a correct code would leave the
+    session: force_login skips the password, and this skips the code alike. django-otp's own hook
+    does the same only when the request has a user, which force_login's stand-in request has not."""
+    device = getattr(user, "otp_device", None)
+    if device is not None and device.user_id == user.pk and getattr(request, "session", None) is not None:
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
 class BrowserLikeClient(Client):
     """Django's test client with CSRF checks enforced, sending the site's token as a browser's form would.
 
@@ -54,6 +68,16 @@ class BrowserLikeClient(Client):
                 cookie = self.cookies[settings.CSRF_COOKIE_NAME]
             request["HTTP_X_CSRFTOKEN"] = cookie.value
         return super().request(**request)
+
+    def force_login(self, user, backend=None):
+        """Signs in as verified for a user with an authenticator app (the second factor), as a correct
+        code would: force_login skips the password, and this skips the code alike. A user fetched
+        afresh has no `otp_device` (tests.factories.give_totp_device sets it): it is looked up here."""
+        if not hasattr(user, "otp_device"):
+            from django_otp.plugins.otp_totp.models import TOTPDevice
+
+            user.otp_device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        super().force_login(user, backend)
 
 
 @pytest.fixture

@@ -19,16 +19,59 @@ def make_agency(**kwargs) -> Agency:
 
 
 def make_user(**kwargs) -> User:
+    """A user. `two_factor` (default: whether their role requires one) gives them a confirmed
+    authenticator app with TEST_TOTP_KEY, and `force_login(user)` then signs in as verified."""
     n = next(_counter)
     kwargs.setdefault("username", f"user{n}")
     kwargs.setdefault("role", User.Role.PRACTITIONER)
     if "agency" not in kwargs:
         kwargs["agency"] = make_agency()
     password = kwargs.pop("password", PASSWORD)
+    two_factor = kwargs.pop("two_factor", None)
     user = User(**kwargs)
     user.set_password(password)
     user.save()
+    if two_factor is None:
+        from isg.accounts.two_factor import required_for
+
+        two_factor = required_for(user)
+    if two_factor:
+        give_totp_device(user)
     return user
+
+
+# -- second factor (isg/accounts/two_factor.py) -----------------------------------------------------
+TEST_TOTP_KEY = "3132333435363738393031323334353637383930"  # RFC 6238's test key, hex
+
+
+def give_totp_device(user: User):
+    """A confirmed authenticator app with the test key. It is also put on `user.otp_device`: django-otp
+    then marks the session verified whenever `user` itself is signed in through `login`, as
+    `Client.force_login` does (force_login skips the password, and this skips the code alike).
+    Set `user.otp_device = None` for a session that still owes its code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.create(user=user, name="Test app", key=TEST_TOTP_KEY, confirmed=True)
+    user.otp_device = device
+    return device
+
+
+def current_code(user: User) -> str:
+    """The code the user's app shows now, or the next step's if this step's code was used already
+    (django-otp accepts one step ahead and refuses a code it has seen)."""
+    import time
+
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).latest("pk")
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if device.last_t >= totp.t() + device.tolerance:
+        raise AssertionError("no unused code is valid yet: wait for the next step")
+    if device.last_t >= totp.t():
+        totp.time += device.step * (device.last_t - totp.t() + 1)
+    return f"{totp.token():0{device.digits}d}"
 
 
 def make_manager(**kwargs) -> User:

@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from .forms import AdminLoginForm
 from .models import User
+from .two_factor_admin import reset_second_factor  # second factor: also replaces django-otp's device admin
 
 
 @admin.register(User)
@@ -16,6 +17,7 @@ class IsgUserAdmin(UserAdmin):
     list_select_related = ["agency", "line_manager", "deputy"]
     fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away"]})]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
+    actions = [reset_second_factor]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Only line managers can be someone's line manager or a manager's deputy.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import two_factor_views, views
 
 app_name = "accounts"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    # Second factor (isg/accounts/two_factor.py)
+    path("two-factor/", two_factor_views.verify, name="two-factor-verify"),
+    path("two-factor/set-up/", two_factor_views.setup, name="two-factor-setup"),
+    path("two-factor/turn-off/", two_factor_views.remove, name="two-factor-remove"),
 ]

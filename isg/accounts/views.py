@@ -69,7 +69,9 @@ class SignOutView(auth_views.LogoutView):
 
 @require_GET
 def account(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/account.html")
+    from .two_factor_views import account_context  # second factor; imported here, it imports this module
+
+    return render(request, "accounts/account.html", account_context(request))
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -1,4 +1,5 @@
-"""The people and records every access test uses: eight principals, two records holding canaries."""
+"""The people and records every access test uses: ten principals (two still owing their second factor),
+three records holding canaries."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from isg.accounts.models import User
 from tests.factories import make_agency, make_decision, make_manager, make_user
 
 PRINCIPALS = ("anonymous", "practitioner", "practitioner_other_agency", "manager", "manager_other_agency",
-              "lscb", "trainer", "admin")
+              "lscb", "trainer", "admin", *("lscb_code_owed", "admin_code_owed"))
+# Signed in with the password but not yet the second factor (isg/accounts/two_factor.py).
+CODE_OWED = frozenset({"lscb_code_owed", "admin_code_owed"})
 
 
 @dataclass
@@ -43,7 +46,12 @@ def world(db) -> World:
         "lscb": make_user(username="lscb", role=User.Role.PARTNERSHIP, agency=None),
         "trainer": make_user(username="trainer", role=User.Role.TRAINER, agency=None),
         "admin": make_user(username="admin", role=User.Role.ADMIN, agency=None, is_staff=True, is_superuser=True),
+        "lscb_code_owed": make_user(username="lscb_owed", role=User.Role.PARTNERSHIP, agency=None),
+        "admin_code_owed": make_user(username="admin_owed", role=User.Role.ADMIN, agency=None, is_staff=True,
+                                     is_superuser=True),
     }
+    for name in CODE_OWED:
+        users[name].otp_device = None  # force_login then leaves the code owed, as the password alone does
     canaries = {"draft": canary(), "submitted": canary(), "other_agency": canary()}
     records = {
         # The practitioner's draft part-way through, and a share-without-consent decision of theirs

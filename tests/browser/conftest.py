@@ -12,7 +12,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
-from tests.factories import PASSWORD, make_user
+from tests.factories import PASSWORD, current_code, make_user
 
 pytestmark = pytest.mark.browser
 
@@ -23,10 +23,20 @@ def browser_user(transactional_db):
 
 
 def sign_in(page: Page, base_url: str, username: str, password: str = PASSWORD) -> None:
+    """Sign in with the password and, when the code page follows (a user with an authenticator app:
+    tests.factories gives one to every role that must have one), with the app's current code."""
     page.goto(f"{base_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    if "/accounts/two-factor/" in page.url and "/set-up/" not in page.url:
+        from isg.accounts.models import User
+
+        page.get_by_label("Enter the 6-digit code from your authenticator app").fill(
+            current_code(User.objects.get(username=username)))
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()
 
 
 class ConsoleErrors(list):

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from isg.accounts import two_factor
 from isg.accounts.models import User
 from isg.agencies.models import Agency
 from isg.approvals import demo
@@ -40,6 +41,15 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo users (password: {password}):")
         for person in people:
             self.stdout.write(f"  {person['username']:<14} {User.Role(person['role']).label}")
+        # Second factor (isg/accounts/two_factor.py): demo users get no authenticator app, so the
+        # required roles see the set-up page at their first sign-in; a reload keeps the app they set up.
+        required = [u.username for u in users.values() if two_factor.required_for(u)]
+        if required:
+            self.stdout.write(
+                f"{' and '.join(required)} also need a code from an authenticator app on your phone: at the first "
+                "sign-in, scan the QR code shown (or type its key), then enter the app's code. Lost it? "
+                f"ISG_DEBUG=1 .venv/bin/python manage.py reset_two_factor {required[0]}"
+            )
         if made:
             self.stdout.write(f"{len(made)} demo decisions made (case references {made[0].case_reference} to {made[-1].case_reference}).")
 
