@@ -7,6 +7,7 @@ urlpatterns = [
     path("", decision_views.home, name="home"),
     path("", include("isg.ops.urls")),  # /healthz and /readyz: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
+    path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured
     path("decisions/", include("isg.decisions.urls")),
     path("approvals/", include("isg.approvals.urls")),
     path("case-studies/", include("isg.casestudies.urls")),
