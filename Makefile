@@ -9,6 +9,7 @@ APT_APP_PACKAGES := graphviz fonts-liberation2 libpango-1.0-0 libpangoft2-1.0-0 
 APT_TEST_PACKAGES := chromium libatomic1 fonts-dejavu-core poppler-utils $(APT_APP_PACKAGES)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+TEST_WORKERS ?= 2
 
 # The first Python 3.12 or newer: on PATH (pyenv's shims included), then pyenv's own installs;
 # override with PYTHON=...
@@ -49,7 +50,8 @@ test: test-deps  ## Install everything the tests need and run the whole suite
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest
+	@# One worker per core; a module's tests stay together (module-scoped servers, fixed database names).
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 
 check-python:
 	@if [ -z "$(PYTHON)" ]; then \
@@ -102,6 +104,15 @@ lint: test-deps
 
 bench: test-deps  ## Walk-step latency and query counts (see bench/README.md)
 	$(PY) bench/walk_step.py
+
+# Load run (issue 8): 200 simulated practitioners for 60 s on two servers, then on one (bench/load.py);
+# needs PostgreSQL and Redis on 127.0.0.1. `make bench-load LOAD_ARGS=--kill` kills one server half-way.
+.PHONY: bench-load
+$(VENV)/.bench: $(VENV)/.created pyproject.toml requirements.lock
+	$(PY) -m pip install --quiet --group bench -c requirements.lock
+	touch $@
+bench-load: app-system-deps $(VENV)/.bench  ## Locust: errors, lost answers and p95, two servers against one
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test-results

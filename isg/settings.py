@@ -66,6 +66,10 @@ INSTALLED_APPS = [
     "isg.retention",
     "isg.ops",  # before django_tasks_db: its `db_worker` (with a heartbeat) replaces the plain one
     "django_tasks_db",
+    "isg.sso",  # single sign-on (OpenID Connect), off unless configured
+    # Second factor for local accounts (isg/accounts/two_factor.py)
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
@@ -77,6 +81,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "isg.lib.middleware.HtmxAwareLoginRequiredMiddleware",
+    # Second factor: OTPMiddleware marks request.user verified or not; ours then sends a signed-in but
+    # unverified session to the code page, before the access rules (isg/accounts/two_factor_middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "isg.accounts.two_factor_middleware.TwoFactorMiddleware",
     "isg.access.middleware.AccessRulesMiddleware",  # deny by default from isg/access/rules.py
     "isg.lib.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -158,7 +166,34 @@ AXES_CLIENT_IP_CALLABLE = "isg.accounts.lockout.client_ip"
 AXES_IPWARE_PROXY_COUNT = int(env_str("ISG_PROXY_COUNT", "1")) if env_bool("ISG_BEHIND_PROXY") else None
 AXES_USERNAME_CALLABLE = "isg.accounts.lockout.username_for_axes"
 AXES_LOCKOUT_CALLABLE = "isg.accounts.lockout.lockout_response"
+# Second factor (isg/accounts/two_factor.py): the name authenticator apps show beside the username.
+# Wrong codes wait 1, 2, 4, 8 ... seconds (django-otp's throttle on the device, shared by every server).
+OTP_TOTP_ISSUER = "Information Sharing Guide"
+OTP_TOTP_THROTTLE_FACTOR = 1
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
+
+# -- Single sign-on: OpenID Connect beside local accounts (isg/sso; README, "Single sign-on") -----
+# Off unless the issuer, client and endpoints are all set (`manage.py check` names any missing).
+# Endpoints are given, not discovered, so starting a server never waits on the provider.
+ISG_OIDC_ISSUER = env_str("ISG_OIDC_ISSUER")
+OIDC_RP_CLIENT_ID = env_str("ISG_OIDC_CLIENT_ID")
+OIDC_RP_CLIENT_SECRET = env_str("ISG_OIDC_CLIENT_SECRET")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("ISG_OIDC_AUTHORIZATION_ENDPOINT")
+OIDC_OP_TOKEN_ENDPOINT = env_str("ISG_OIDC_TOKEN_ENDPOINT")
+OIDC_OP_JWKS_ENDPOINT = env_str("ISG_OIDC_JWKS_ENDPOINT")
+OIDC_OP_USER_ENDPOINT = env_str("ISG_OIDC_USERINFO_ENDPOINT")  # optional: else claims come from the ID token
+OIDC_RP_SIGN_ALGO = env_str("ISG_OIDC_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("ISG_OIDC_SCOPES", "openid profile email")
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(env_str("ISG_OIDC_TIMEOUT", "10"))
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso:callback"
+ISG_OIDC_GROUPS_CLAIM = env_str("ISG_OIDC_GROUPS_CLAIM", "groups")
+ISG_OIDC_GROUP_MAP = env_str("ISG_OIDC_GROUP_MAP")  # JSON, group -> {role, agency slug}: isg/sso/config.py
+ISG_OIDC_ENABLED = all((ISG_OIDC_ISSUER, OIDC_RP_CLIENT_ID, OIDC_RP_CLIENT_SECRET, OIDC_OP_AUTHORIZATION_ENDPOINT,
+                        OIDC_OP_TOKEN_ENDPOINT, OIDC_OP_JWKS_ENDPOINT))
+if ISG_OIDC_ENABLED:
+    # The exact path is a contract: the second-factor check exempts sessions signed in through it.
+    AUTHENTICATION_BACKENDS = [*AUTHENTICATION_BACKENDS, "isg.sso.backend.OIDCBackend"]
 
 # Special-category data: short sessions that end with the browser.
 SESSION_COOKIE_AGE = 60 * 60 * 8

@@ -97,6 +97,14 @@ RULES: dict[str, Rule] = {
     "accounts:logout": page(EVERYONE),
     "accounts:password-change": page(EVERYONE),
     "accounts:password-change-done": page(EVERYONE),
+    # Single sign-on (isg/sso): the way in, so public; both answer 404 unless it is configured.
+    "sso:start": PUBLIC,
+    "sso:callback": PUBLIC,
+    # Second factor (isg/accounts/two_factor.py): the code and set-up pages are also the only ones a
+    # signed-in session reaches before its code (isg/accounts/two_factor_middleware.py).
+    "accounts:two-factor-verify": page(EVERYONE),
+    "accounts:two-factor-setup": page(EVERYONE),
+    "accounts:two-factor-remove": page(EVERYONE),
 
     # -- decisions: the walk (isg/decisions) --------------------------------------------------
     "decisions:mine": page(DECISION_MAKERS),

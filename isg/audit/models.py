@@ -61,6 +61,18 @@ class AuditEvent(models.Model):
         OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"
+        # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
+        # payload: ids and a reason code only.
+        SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"
+        SSO_REFUSED = "sso_refused", "Single sign-on refused"
+        # Second factor for local accounts (isg/accounts/two_factor.py): subject "user", payload ids only.
+        OTP_VERIFIED = "otp_verified", "Second factor: code accepted"
+        OTP_FAILED = "otp_failed", "Second factor: wrong code"
+        OTP_DEVICE_SET_UP = "otp_device_set_up", "Second factor: authenticator app set up"
+        OTP_DEVICE_REMOVED = "otp_device_removed", "Second factor: authenticator app removed"
+        # Register searches (isg/register/services.py audit_search): subject "register", id the page
+        # that ran it; payload: filter codes, the search words only as a keyed hash.
+        SEARCHED = "searched", "Searched the decision register"
 
     # Unique: two writers that read the same chain head would both take head + 1, and the second
     # insert fails instead of forking the chain.
