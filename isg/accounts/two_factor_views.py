@@ -75,6 +75,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         _refusal(form, result)
     return render(request, "accounts/two_factor/verify.html", {
         "form": form, "next": _next_url(request), "ask": ASK_FOR_HELP,
+        "code_owed": two_factor.needs_code(request),  # base.html: no menu of pages the session cannot open yet
     })
 
 
@@ -97,6 +98,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         _refusal(form, result)
     return render(request, "accounts/two_factor/setup.html", {
         "form": form, "next": _next_url(request), "qr_code": two_factor.qr_code_data_uri(device),
+        "code_owed": two_factor.needs_code(request),
         "secret": two_factor.secret_in_groups(device), "replacing": two_factor.has_device(user),
         "required": two_factor.required_for(user),
     })

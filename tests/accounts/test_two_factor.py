@@ -85,6 +85,7 @@ def test_a_partnership_user_is_asked_for_a_code_after_the_password_and_then_reac
     assert landing.status_code == 302 and landing["Location"] == f"{CODE_PAGE}?next=%2F"
     page = client.get(landing["Location"]).content.decode()
     assert "Enter the 6-digit code from your authenticator app" in page
+    assert 'aria-label="Service menu"' not in page  # no menu of pages the code still bars
     assert 'autocomplete="one-time-code"' in page and 'inputmode="numeric"' in page
     assert "ask your ISG administrator" in page  # who to ask when the phone is lost
     assert "wait" in page  # the throttle is explained before it bites
@@ -252,7 +253,9 @@ def test_everyone_else_is_offered_a_second_factor_and_can_turn_it_off(client, pr
     client.force_login(practitioner)
     account = client.get("/accounts/").content.decode()
     assert "Set up a second factor" in account and "Off: you sign in with your password only" in account
-    key = key_from_page(client.get(SETUP_PAGE).content.decode())
+    setup = client.get(SETUP_PAGE).content.decode()
+    assert 'aria-label="Service menu"' in setup  # signed in in full: the menu stays
+    key = key_from_page(setup)
     assert client.post(SETUP_PAGE, {"code": code_from_key(key)}).status_code == 302
     account = client.get("/accounts/").content.decode()
     assert "Turn off your second factor" in account and "Authenticator app, set up on" in account
