@@ -1,8 +1,9 @@
 """The partnership dashboard: the register's filters, and figures about the decisions they select.
 
-One GET page. The filter form is the register's (isg/register/filters.py), so a filter means the
-same on both pages and both links carry it. Without JavaScript the form reloads the page; htmx
-swaps `#dashboard-body` in place and pushes the URL, so every filtered view is a shareable link.
+The filter form is the register's (isg/register/filters.py), so a filter means the same on both
+pages and both links carry it. As on the register, the form is posted and answered with a redirect
+to the filter's URL, search words swapped for a token (isg/register/search.py: words never go in a
+URL); htmx swaps `#dashboard-body` in place and the URL follows.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from isg.flowchart.services import current_flowchart
-from isg.lib.htmx import wants_fragment
-from isg.register.filters import RegisterFilterForm
+from isg.lib.htmx import see_other, wants_fragment
+from isg.register import search
+from isg.register.filters import URL_PARAMS, RegisterFilterForm
+from isg.register.services import audit_search
 
 from . import charts, services
 
@@ -32,19 +35,38 @@ class Chart:
     group_header: str  # the table's first column
 
 
-@require_GET
+BODY = "dashboard-body"  # the part htmx swaps
+
+
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def dashboard(request: HttpRequest) -> HttpResponse:
     flowchart = current_flowchart()
-    form = RegisterFilterForm(request.GET, flowchart=flowchart)
-    template = "dashboard/dashboard.html#dashboard-body" if wants_fragment(request) else "dashboard/dashboard.html"
-    context = {
-        "form": form, "register_url": _register_url(request.GET)(),
-        "retrospective_hours": settings.ISG_RETROSPECTIVE_APPROVAL_HOURS,
-    }
+    template = f"dashboard/dashboard.html#{BODY}" if wants_fragment(request) else "dashboard/dashboard.html"
+    context = {"retrospective_hours": settings.ISG_RETROSPECTIVE_APPROVAL_HOURS}
+    if request.method == "POST":
+        form = RegisterFilterForm(request.POST, flowchart=flowchart)
+        if not form.is_valid():
+            return render(request, template, {**context, "form": form, "register_url": _register_url(QueryDict())()})
+        params = QueryDict(mutable=True)
+        for name in URL_PARAMS:
+            value = request.POST.get(name, "").strip()
+            if value:
+                params[name] = value
+        words = form.cleaned_data["q"].strip()
+        if words:
+            params[search.SEARCH_PARAM] = search.remember(request, words)
+        return see_other(request, _dashboard_url(params.urlencode()), swap_into=BODY)
+    if request.GET.get(search.WORDS_PARAM, "").strip():
+        # An old link with the words in it: keep them on the server, and the address without them.
+        return see_other(request, _dashboard_url(search.public_query(request, request.GET.urlencode())), swap_into=BODY)
+    data, expired = search.form_data(request, request.GET)
+    form = RegisterFilterForm(data, flowchart=flowchart, search_expired=expired)
+    context.update({"form": form, "register_url": _register_url(request.GET)()})
     if form.is_valid():
         wanted = form.register_filter()
         figures = services.dashboard_figures(request.user, wanted, flowchart, _register_url(request.GET))
+        audit_search(request.user, wanted, where="dashboard", count=figures.total)  # AT-1: counting is a search
         context.update({
             "wanted": wanted, "figures": figures, "charts": _charts(figures),
             "overdue_url": _register_url(request.GET)(overdue="yes"),
@@ -52,11 +74,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
+def _dashboard_url(query: str) -> str:
+    return reverse("dashboard:index") + (f"?{query}" if query else "")
+
+
 def _register_url(query: QueryDict):
     """A function making the register's URL for this filter, with `params` set on top of it."""
     def url(**params: str) -> str:
         merged = query.copy()
         merged.pop("cursor", None)  # a dashboard filter never carries a register page position
+        merged.pop(search.WORDS_PARAM, None)  # words travel as the `search` token, never in a link
         for name, value in params.items():
             merged[name] = value
         encoded = merged.urlencode()

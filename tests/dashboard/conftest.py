@@ -13,6 +13,7 @@ from isg.accounts.models import User
 from isg.approvals import services as approvals
 from isg.approvals.models import Approval
 from isg.decisions.models import Decision
+from tests.conftest import BrowserLikeClient
 from tests.decisions.helpers import FIELD_VALUES
 from tests.engine.walks import WALKS
 from tests.factories import make_agency, make_decision, make_manager, make_user
@@ -31,7 +32,7 @@ class World:
 
 
 def client_for(user) -> Client:
-    client = Client(enforce_csrf_checks=True)
+    client = BrowserLikeClient()  # CSRF enforced, the token sent as the filter form sends it
     if user is not None:
         client.force_login(user)
     return client
