@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -54,7 +55,10 @@ def render(public_id: str, out: str) -> None:
 
     decision = Decision.objects.get(public_id=public_id)
     exporter = get_user_model().objects.get(username="manager")
-    Path(out).write_bytes(render_decision_pdf(decision, exported_by=exporter).pdf)
+    # One export instant for both databases' copies: the footer names it on every page, and two
+    # renders either side of a minute would otherwise differ there (seen on a busy machine).
+    exported_at = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+    Path(out).write_bytes(render_decision_pdf(decision, exported_by=exporter, exported_at=exported_at).pdf)
 
 
 if __name__ == "__main__":
