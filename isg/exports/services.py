@@ -41,6 +41,7 @@ from isg.audit.models import AuditEvent
 from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
 from isg.flowchart.services import current_flowchart
+from isg.register import search as register_search
 from isg.register.filters import RegisterFilter, RegisterFilterForm
 from isg.register.services import register_decisions
 
@@ -108,11 +109,14 @@ def is_small(decisions: QuerySet[Decision], kind: str) -> bool:
 
 
 def audit_filter(query: str) -> dict:
-    """The filter as codes for the audit chain: the search words only as their sha256."""
+    """The filter as codes for the audit chain: the search words only as the register's keyed hash
+    and a word count (isg/register/search.py digest), as a register search records them. A plain
+    sha256 of a name can be found by hashing a list of names."""
     params = QueryDict(clean_query(query)).dict()
-    search = params.pop("q", "")
-    if search:
-        params["q_sha256"] = hashlib.sha256(search.encode()).hexdigest()
+    words = params.pop("q", "")
+    if words:
+        params["search_hmac"] = register_search.digest(words)
+        params["search_words"] = register_search.word_count(words)
     return params
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 
 import pytest
@@ -13,6 +14,7 @@ from isg.decisions.models import Decision
 from isg.exports import csv as csv_export
 from isg.exports.models import ExportJob
 from isg.flowchart.services import current_flowchart
+from isg.register import search
 from tests.factories import make_decision
 
 from .conftest import body, client_for, post_export
@@ -106,7 +108,11 @@ def test_a_small_export_is_audited_with_its_filter_and_count_and_no_search_words
     assert event.action == "exported" and event.actor == people["lscb"]
     assert event.payload["kind"] == "csv" and event.payload["mode"] == "sync" and event.payload["count"] == 2
     assert event.payload["filter"]["agency"] == "north" and "q" not in event.payload["filter"]
-    assert len(event.payload["filter"]["q_sha256"]) == 64
+    # The words as a register search records them: a keyed hash (a list of names hashed with plain
+    # sha256 would find them) and how many words.
+    assert event.payload["filter"]["search_hmac"] == search.digest("NORTH")
+    assert event.payload["filter"]["search_hmac"] != hashlib.sha256(b"NORTH").hexdigest()
+    assert event.payload["filter"]["search_words"] == 1 and "NORTH" not in str(event.payload)
     assert not ExportJob.objects.exists(), "small exports leave no job and no file"
 
 
