@@ -48,15 +48,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         form = RegisterFilterForm(request.POST, flowchart=flowchart)
         if not form.is_valid():
             return render(request, template, {**context, "form": form, "register_url": _register_url(QueryDict())()})
-        params = QueryDict(mutable=True)
-        for name in URL_PARAMS:
-            value = request.POST.get(name, "").strip()
-            if value:
-                params[name] = value
-        words = form.cleaned_data["q"].strip()
-        if words:
-            params[search.SEARCH_PARAM] = search.remember(request, words)
-        return see_other(request, _dashboard_url(params.urlencode()), swap_into=BODY)
+        query = search.posted_filter_query(request, form.cleaned_data["q"], URL_PARAMS)
+        return see_other(request, _dashboard_url(query), swap_into=BODY)
     if request.GET.get(search.WORDS_PARAM, "").strip():
         # An old link with the words in it: keep them on the server, and the address without them.
         return see_other(request, _dashboard_url(search.public_query(request, request.GET.urlencode())), swap_into=BODY)

@@ -95,3 +95,14 @@ def digest(words: str) -> str:
 def word_count(words: str) -> int:
     return len(words.split())
 
+
+def posted_filter_query(request: HttpRequest, words: str, url_params: tuple[str, ...]) -> str:
+    """The URL query for a valid posted filter form: its URL filters as posted, its words as a token."""
+    params = QueryDict(mutable=True)
+    for name in url_params:
+        value = request.POST.get(name, "").strip()
+        if value:
+            params[name] = value
+    if words.strip():
+        params[SEARCH_PARAM] = remember(request, words.strip())
+    return params.urlencode()

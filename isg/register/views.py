@@ -74,15 +74,8 @@ def _filter_posted(request: HttpRequest) -> HttpResponse:
     form = RegisterFilterForm(request.POST, flowchart=current_flowchart())
     if not form.is_valid():
         return render(request, _template(request), {"form": form, "first_url": "?"})
-    params = QueryDict(mutable=True)
-    for name in URL_PARAMS:
-        value = request.POST.get(name, "").strip()
-        if value:
-            params[name] = value
-    words = form.cleaned_data["q"].strip()
-    if words:
-        params[search.SEARCH_PARAM] = search.remember(request, words)
-    return see_other(request, _list_url(params.urlencode()), swap_into=BODY)
+    query = search.posted_filter_query(request, form.cleaned_data["q"], URL_PARAMS)
+    return see_other(request, _list_url(query), swap_into=BODY)
 
 
 def _template(request: HttpRequest) -> str:

@@ -1,7 +1,7 @@
 """Two app servers and the task worker, started for real on PostgreSQL and Redis (issue 8, "Scale out").
 
 Like tests/backup, these tests need PostgreSQL (and Redis, which CI starts): on SQLite their items
-are deselected here at collection, reported as deselected, never skipped. The servers are started
+are deselected at collection (tests/conftest.py), reported as deselected, never skipped. The servers are started
 once per module on the pytest-django test database; each test uses `transactional_db`, so what
 the test process writes (users) is committed and seen by the servers, and what the servers write
 is read back here.
@@ -9,7 +9,6 @@ is read back here.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,23 +19,6 @@ from .servers import Process, collect_static, database_url, environment, start_a
 HERE = Path(__file__).parent
 REDIS_URL = "redis://127.0.0.1:6379/13"
 PASSWORD = "scale-out-password-not-secret"
-
-
-def on_postgresql() -> bool:
-    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "postgresql_only: runs only when DATABASE_URL is PostgreSQL (tests/backup)")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if on_postgresql():
-        return
-    dropped = [item for item in items if item.get_closest_marker("postgresql_only") and HERE in item.path.parents]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [item for item in items if item not in dropped]
 
 
 @pytest.hookimpl(wrapper=True)
