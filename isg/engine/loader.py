@@ -11,31 +11,41 @@ from typing import Any
 
 from .model import (
     ADVICE,
+    APPROVAL_MODES,
+    APPROVER_RESULTS,
     NOT_SURE,
     RATIONALE_VARIABLES,
     RETURN,
     START,
     Answer,
+    AnyOf,
+    ApproverAnswer,
     Choice,
     Condition,
     Field,
     Flowchart,
     GlossaryTerm,
+    ModeCase,
     Node,
     Outcome,
+    RetentionClass,
+    RetentionRule,
     Route,
     Source,
     State,
     Text,
     Urgent,
+    condition_variables,
     frozen,
 )
 from .reader import Reader, describe
-from .walk import transition
+from .search import explore, live_variables, route_reads
 from .yamlsource import LocatedDict, LocatedList, Problem, read_yaml
 
 CASE_ID = re.compile(r"^(cs(0[1-9]|1[0-9]|2[01])|gp[1-4])$")
-FIELD_TYPES = ("text", "textarea", "date", "choice", "confirm")
+FIELD_TYPES = ("text", "textarea", "date", "choice", "confirm", "number")
+TAG_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+WORD = re.compile(r"\S+")
 NOT_SURE_LABEL = "I'm not sure"
 NOT_SURE_HINT = "Get advice first: you will come back to this question afterwards."
 
@@ -87,7 +97,7 @@ def _build(reader: Reader, root: Any, sha256: str, path: str) -> Flowchart | Non
         return None
     reader.keys(
         top, "the flowchart", required=("version", "title", "variables", "urgent", "nodes", "outcomes"),
-        optional=("credit", "reminder", "after_sharing", "glossary"),
+        optional=("credit", "reminder", "after_sharing", "glossary", "approval", "retention", "safety", "hint_word_limit"),
     )
     variables = _variables(reader, top)
     checker = _StateChecker(reader, variables)
@@ -96,8 +106,16 @@ def _build(reader: Reader, root: Any, sha256: str, path: str) -> Flowchart | Non
     urgent = _urgent(reader, top, checker)
     after_sharing = _text_items(reader, checker, top, "after_sharing", "the flowchart")
     glossary = _glossary(reader, top)
+    approver_answers = _approver_answers(reader, top, checker)
+    retention_classes, retention_rules = _retention(reader, top, checker)
+    hint_word_limit = _hint_word_limit(reader, top, nodes)
     if urgent is None:
         return None
+    # The safety rules read outcomes, modes and classes, so they are read once those are known.
+    from .safety import read_safety  # safety reads this module's checker
+
+    safety = read_safety(reader, top, checker, nodes, outcomes, retention_classes)
+    _check_tags(reader, safety, nodes, outcomes, after_sharing)
     return Flowchart(
         version=reader.text(top, "version", "the flowchart"),
         title=reader.text(top, "title", "the flowchart"),
@@ -111,7 +129,34 @@ def _build(reader: Reader, root: Any, sha256: str, path: str) -> Flowchart | Non
         reminder=reader.text(top, "reminder", "the flowchart"),
         after_sharing=after_sharing,
         glossary=glossary,
+        approver_answers=frozen(approver_answers),
+        retention_classes=retention_classes,
+        retention_rules=retention_rules,
+        safety=safety,
+        hint_word_limit=hint_word_limit,
     )
+
+
+def _check_tags(reader: Reader, safety, nodes: list[Node], outcomes: list[Outcome], after_sharing: tuple[Text, ...]) -> None:
+    """A check that looks for a tag no text carries would hold or fail for nothing: refuse it."""
+    from .safety import Shows, walk_expr
+
+    tagged: set[str] = {"reminder"} | {t for item in after_sharing for t in item.tags}
+    for node in nodes:
+        for item in (*node.question_variants, *node.hint_variants, *node.more_variants):
+            tagged |= item.tags
+    for outcome in outcomes:
+        for group in (outcome.title_variants, outcome.summary_variants, outcome.what_to_do_items,
+                      outcome.lawful_basis_items, outcome.record_must_contain_items):
+            for item in group:
+                tagged |= item.tags
+    for rule in safety:
+        for check in rule.checks:
+            for expr in (check.require, check.if_):
+                for sub in walk_expr(expr) if expr is not None else ():
+                    for tag in sub.tags if isinstance(sub, Shows) else ():
+                        if tag not in tagged:
+                            reader.fail(check.line, f"safety rule {rule.id!r} looks for the tag {tag!r}, which no text carries")
 
 
 def _variables(reader: Reader, top: LocatedDict) -> dict[str, tuple[str, ...] | None]:
@@ -140,8 +185,27 @@ class _StateChecker:
         self.reader, self.variables = reader, variables
 
     def condition(self, parent: LocatedDict, key: str, what: str) -> Condition:
-        """A condition: each variable maps to a value, or to a list of values (any of them)."""
-        return self._mapping(parent, key, what, lists=True)
+        """A condition: each variable maps to a value, or to a list of values (any of them).
+
+        A list of such mappings is any of them (`AnyOf`).
+        """
+        value = parent.get(key)
+        if not isinstance(value, LocatedList):
+            return self._mapping(parent, key, what, lists=True)
+        if not value:
+            self.reader.fail(parent.line_of(key), f"`{key}` of {what} is an empty list: give at least one mapping")
+            return frozen()
+        clauses = []
+        for index, item in enumerate(value):
+            holder = LocatedDict({key: item})
+            holder.line, holder.key_lines = value.line_of(index), {key: value.line_of(index)}
+            if not isinstance(item, LocatedDict):
+                self.reader.fail(value.line_of(index), f"each item of `{key}` of {what} must be a mapping, not {describe(item)}")
+                continue
+            clause = self._mapping(holder, key, f"{what} (item {index + 1})", lists=True)
+            if clause:
+                clauses.append(clause)
+        return AnyOf(tuple(clauses)) if clauses else frozen()
 
     def assignment(self, parent: LocatedDict, key: str, what: str) -> State:
         """A `set`: each variable maps to exactly one value."""
@@ -211,6 +275,7 @@ def _variants(
     for index, item in enumerate(value):
         line = value.line_of(index)
         last = index == len(value) - 1
+        tags: frozenset[str] = frozenset()
         if isinstance(item, str):
             text, when, has_when = item.strip(), frozen(), False
         else:
@@ -218,8 +283,9 @@ def _variants(
             if spec is None:
                 continue
             where = f"variant {index + 1} of `{key}` of {what}"
-            reader.keys(spec, where, required=("text",), optional=("when",))
+            reader.keys(spec, where, required=("text",), optional=("when", "tags"))
             text, when, has_when = reader.text(spec, "text", where), checker.condition(spec, "when", where), "when" in spec
+            tags = _tags(reader, spec, where)
             if has_when and last:
                 reader.fail(
                     spec.line_of("when"),
@@ -227,7 +293,7 @@ def _variants(
                 )
         if not has_when and not last:
             reader.fail(line, f"variant {index + 1} of `{key}` of {what} needs `when`: only the last variant may leave it out")
-        variants.append(Text(text=text, when=when, line=line))
+        variants.append(Text(text=text, when=when, line=line, tags=tags))
     return (variants[-1].text if variants else ""), tuple(variants)
 
 
@@ -241,11 +307,25 @@ def _text_items(reader: Reader, checker: _StateChecker, raw: LocatedDict, key: s
             result.append(Text(text=item.strip(), line=line))
         elif isinstance(item, LocatedDict):
             where = f"item {index + 1} of `{key}` of {what}"
-            reader.keys(item, where, required=("text",), optional=("when",))
-            result.append(Text(text=reader.text(item, "text", where), when=checker.condition(item, "when", where), line=line))
+            reader.keys(item, where, required=("text",), optional=("when", "tags"))
+            result.append(Text(
+                text=reader.text(item, "text", where), when=checker.condition(item, "when", where), line=line,
+                tags=_tags(reader, item, where),
+            ))
         else:
             reader.fail(line, f"each item of `{key}` in {what} must be text or {{when, text}}, not {describe(item)}")
     return tuple(result)
+
+
+def _tags(reader: Reader, spec: LocatedDict, where: str) -> frozenset[str]:
+    items = reader.sequence(spec, "tags", where)
+    tags = set()
+    for index, item in enumerate(items):
+        if isinstance(item, str) and TAG_PATTERN.match(item):
+            tags.add(item)
+        else:
+            reader.fail(items.line_of(index), f"each tag of {where} must be a name (lower-case letters, digits and _), not {describe(item)}")
+    return frozenset(tags)
 
 
 def _nodes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[Node]:
@@ -269,12 +349,13 @@ def _nodes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[Nod
 def _node(reader: Reader, raw: LocatedDict, checker: _StateChecker) -> Node:
     reader.keys(
         raw, "a node", required=("id", "question"),
-        optional=("hint", "sources", "case_studies", "answers", "fields", "not_sure", "terminal"),
+        optional=("hint", "more", "sources", "case_studies", "answers", "fields", "not_sure", "terminal"),
     )
     node_id = reader.identifier(raw, "id", "a node")
     what = f"node {node_id!r}"
     question, question_variants = _variants(reader, checker, raw, "question", what)
     hint, hint_variants = _variants(reader, checker, raw, "hint", what)
+    more, more_variants = _variants(reader, checker, raw, "more", what)
     terminal = reader.flag(raw, "terminal", what)
     offers_not_sure = reader.flag(raw, "not_sure", what, default=not terminal)
     answers = _answers(reader, raw, checker, what)
@@ -298,6 +379,8 @@ def _node(reader: Reader, raw: LocatedDict, checker: _StateChecker) -> Node:
         hint=hint,
         question_variants=question_variants,
         hint_variants=hint_variants,
+        more=more,
+        more_variants=more_variants,
         sources=_sources(reader, raw, what),
         case_studies=tuple(case_id for case_id, _ in case_studies),
         answers=tuple(answers),
@@ -420,7 +503,8 @@ def _fields(
             continue
         reader.keys(
             spec, f"a field of {what}", required=("id", "label"),
-            optional=("hint", "type", "choices", "required", "required_for", "required_when", "required_if", "shown_for"),
+            optional=("hint", "type", "choices", "required", "required_for", "required_when", "required_if", "shown_for",
+                      "min", "max"),
         )
         field_id = reader.identifier(spec, "id", f"a field of {what}")
         where = f"field {field_id!r} of {what}"
@@ -433,6 +517,19 @@ def _fields(
         choices = _choices(reader, spec, where)
         if (field_type == "choice") != bool(choices):
             reader.fail(spec.line, f"{where}: `choices` go with type `choice`, and only with it")
+        bounds = {}
+        for bound in ("min", "max"):
+            value = spec.get(bound)
+            if value is None:
+                continue
+            if field_type != "number":
+                reader.fail(spec.line_of(bound), f"{where}: `{bound}` goes with type `number`, and only with it")
+            elif not isinstance(value, int) or isinstance(value, bool):
+                reader.fail(spec.line_of(bound), f"{where}: `{bound}` must be a whole number, not {describe(value)}")
+            else:
+                bounds[bound] = value
+        if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+            reader.fail(spec.line_of("max"), f"{where}: `max` is smaller than `min`")
         shown_for = reader.identifiers(spec, "shown_for", where)
         for answer_id, line in shown_for:
             if answer_id not in answer_ids:
@@ -458,6 +555,8 @@ def _fields(
                 required_when=checker.condition(spec, "required_when", where),
                 shown_for=frozenset(shown),
                 line=spec.line_of("id"),
+                minimum=bounds.get("min"),
+                maximum=bounds.get("max"),
             )
         )
     by_id = {f.id: f for f in fields}
@@ -524,7 +623,7 @@ def _outcomes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[
             continue
         reader.keys(
             raw, "an outcome", required=("id", "title"),
-            optional=("when", "when_any", "requires_approval", "approval", "summary", "what_to_do",
+            optional=("when", "when_any", "requires_approval", "approval", "approval_mode", "summary", "what_to_do",
                       "lawful_basis", "record_must_contain", "shares"),
         )
         outcome_id = reader.identifier(raw, "id", "an outcome")
@@ -544,6 +643,12 @@ def _outcomes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[
         approval = reader.text(raw, "approval", what)
         if approval not in ("", "retrospective"):
             reader.fail(raw.line_of("approval"), f"{what}: `approval` may only be \"retrospective\"")
+        modes = _approval_modes(reader, checker, raw, what)
+        requires_approval = reader.flag(raw, "requires_approval", what)
+        if modes:
+            if "requires_approval" in raw or "approval" in raw:
+                reader.fail(raw.line_of("approval_mode"), f"{what}: `approval_mode` replaces `requires_approval` and `approval`: give only `approval_mode`")
+            requires_approval = any(case.mode != "none" for case in modes)
         outcomes.append(
             Outcome(
                 id=outcome_id,
@@ -554,8 +659,9 @@ def _outcomes(reader: Reader, top: LocatedDict, checker: _StateChecker) -> list[
                 shares=reader.flag(raw, "shares", what),
                 when=checker.condition(raw, "when", what),
                 when_any=tuple(when_any),
-                requires_approval=reader.flag(raw, "requires_approval", what),
+                requires_approval=requires_approval,
                 approval=approval,
+                approval_modes=modes,
                 what_to_do_items=_text_items(reader, checker, raw, "what_to_do", what),
                 lawful_basis_items=_text_items(reader, checker, raw, "lawful_basis", what),
                 record_must_contain_items=_text_items(reader, checker, raw, "record_must_contain", what),
@@ -571,15 +677,172 @@ def _urgent(reader: Reader, top: LocatedDict, checker: _StateChecker) -> Urgent 
         return None
     reader.keys(raw, "`urgent`", required=("label", "next", "set"), optional=("guidance",))
     next_id = raw.get("next")
-    if not isinstance(next_id, str):
-        reader.fail(raw.line_of("next"), f"`next` of `urgent` must be a node id, not {describe(next_id)}")
+    routes: tuple[Route, ...] = ()
+    if isinstance(next_id, LocatedList):
+        routes = _routes(reader, checker, next_id, raw.line_of("next"), "`urgent`")
+        next_id = routes[-1].next if routes else ""
+    elif not isinstance(next_id, str):
+        reader.fail(raw.line_of("next"), f"`next` of `urgent` must be a node id or a list of cases, not {describe(next_id)}")
         next_id = ""
     return Urgent(
         label=reader.text(raw, "label", "`urgent`"),
         next=next_id,
         guidance=reader.texts(raw, "guidance", "`urgent`"),
         set=checker.assignment(raw, "set", "`urgent`"),
+        routes=routes,
     )
+
+
+def _approval_modes(reader: Reader, checker: _StateChecker, raw: LocatedDict, what: str) -> tuple[ModeCase, ...]:
+    """`approval_mode`: one mode, or a list of cases `{when, mode}` whose last has no `when`."""
+    value = raw.get("approval_mode")
+    if value is None:
+        return ()
+    line = raw.line_of("approval_mode")
+    if isinstance(value, str):
+        if value not in APPROVAL_MODES:
+            reader.fail(line, f"{what}: `approval_mode` must be one of {', '.join(APPROVAL_MODES)}, not {value!r}")
+            return ()
+        return (ModeCase(mode=value, line=line),)
+    if not isinstance(value, LocatedList) or not value:
+        reader.fail(line, f"{what}: `approval_mode` must be a mode or a non-empty list of cases, not {describe(value)}")
+        return ()
+    cases = []
+    for index, item in enumerate(value):
+        where = f"case {index + 1} of `approval_mode` of {what}"
+        case = reader.mapping(item, value.line_of(index), where)
+        if case is None:
+            continue
+        reader.keys(case, where, required=("mode",), optional=("when",))
+        last = index == len(value) - 1
+        if last and "when" in case:
+            reader.fail(case.line_of("when"), f"the last case of `approval_mode` of {what} must not have `when`: it is the mode otherwise")
+        elif not last and "when" not in case:
+            reader.fail(case.line, f"{where} needs `when`: only the last case may leave it out")
+        mode = reader.text(case, "mode", where)
+        if mode not in APPROVAL_MODES:
+            reader.fail(case.line_of("mode"), f"{where}: `mode` must be one of {', '.join(APPROVAL_MODES)}, not {mode!r}")
+            continue
+        cases.append(ModeCase(mode=mode, when=checker.condition(case, "when", where), line=case.line))
+    return tuple(cases)
+
+
+def _approver_answers(reader: Reader, top: LocatedDict, checker: _StateChecker) -> dict[str, tuple[ApproverAnswer, ...]]:
+    """`approval`: for each mode that needs an approver, what they may answer and when it is offered."""
+    raw = top.get("approval")
+    if raw is None:
+        return {}
+    spec = reader.mapping(raw, top.line_of("approval"), "`approval`")
+    if spec is None:
+        return {}
+    reader.keys(spec, "`approval`", required=tuple(APPROVER_RESULTS))
+    result: dict[str, tuple[ApproverAnswer, ...]] = {}
+    for mode, results in APPROVER_RESULTS.items():
+        if mode not in spec:
+            continue
+        what = f"approval mode {mode!r}"
+        mode_spec = reader.mapping(spec[mode], spec.line_of(mode), what)
+        if mode_spec is None:
+            continue
+        reader.keys(mode_spec, what, required=("answers",))
+        answers, seen = [], set()
+        items = reader.sequence(mode_spec, "answers", what, required=True)
+        for index, item in enumerate(items):
+            answer = reader.mapping(item, items.line_of(index), f"each answer of {what}")
+            if answer is None:
+                continue
+            reader.keys(answer, f"an answer of {what}", required=("id", "label", "result"), optional=("hint", "unless", "only_when"))
+            answer_id = reader.identifier(answer, "id", f"an answer of {what}")
+            where = f"answer {answer_id!r} of {what}"
+            if answer_id in seen:
+                reader.fail(answer.line_of("id"), f"duplicate answer id {answer_id!r} in {what}")
+            seen.add(answer_id)
+            outcome = reader.text(answer, "result", where)
+            if outcome not in results:
+                reader.fail(answer.line_of("result"), f"{where}: `result` must be one of {', '.join(results)}, not {outcome!r}")
+            answers.append(ApproverAnswer(
+                id=answer_id, label=reader.text(answer, "label", where), hint=reader.text(answer, "hint", where),
+                result=outcome, unless=checker.condition(answer, "unless", where),
+                only_when=checker.condition(answer, "only_when", where), line=answer.line_of("id"),
+            ))
+        result[mode] = tuple(answers)
+    return result
+
+
+def _retention(
+    reader: Reader, top: LocatedDict, checker: _StateChecker
+) -> tuple[tuple[RetentionClass, ...], tuple[RetentionRule, ...]]:
+    """`retention`: the classes (years, and for a child a birthday to keep to) and the rules choosing one."""
+    raw = top.get("retention")
+    if raw is None:
+        return (), ()
+    spec = reader.mapping(raw, top.line_of("retention"), "`retention`")
+    if spec is None:
+        return (), ()
+    reader.keys(spec, "`retention`", required=("classes", "rules"))
+    classes: list[RetentionClass] = []
+    items = reader.sequence(spec, "classes", "`retention`", required=True)
+    for index, item in enumerate(items):
+        entry = reader.mapping(item, items.line_of(index), "each retention class")
+        if entry is None:
+            continue
+        reader.keys(entry, "a retention class", required=("id", "label", "years"), optional=("until_age",))
+        class_id = reader.identifier(entry, "id", "a retention class")
+        where = f"retention class {class_id!r}"
+        if any(c.id == class_id for c in classes):
+            reader.fail(entry.line_of("id"), f"duplicate retention class {class_id!r}")
+        numbers = {}
+        for key in ("years", "until_age"):
+            value = entry.get(key)
+            if value is None:
+                continue
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                reader.fail(entry.line_of(key), f"{where}: `{key}` must be a whole number of at least 1, not {describe(value)}")
+            else:
+                numbers[key] = value
+        classes.append(RetentionClass(
+            id=class_id, label=reader.text(entry, "label", where), years=numbers.get("years", 1),
+            until_age=numbers.get("until_age"), line=entry.line_of("id"),
+        ))
+    rules: list[RetentionRule] = []
+    items = reader.sequence(spec, "rules", "`retention`", required=True)
+    class_ids = {c.id for c in classes}
+    for index, item in enumerate(items):
+        where = f"retention rule {index + 1}"
+        entry = reader.mapping(item, items.line_of(index), where)
+        if entry is None:
+            continue
+        reader.keys(entry, where, required=("class",), optional=("when",))
+        last = index == len(items) - 1
+        if last and "when" in entry:
+            reader.fail(entry.line_of("when"), "the last retention rule must not have `when`: every final state needs a class")
+        elif not last and "when" not in entry:
+            reader.fail(entry.line, f"{where} needs `when`: only the last rule may leave it out")
+        class_id = reader.identifier(entry, "class", where)
+        if class_id and class_id not in class_ids:
+            reader.fail(entry.line_of("class"), f"{where} names {class_id!r}, which is not a retention class")
+        rules.append(RetentionRule(class_id=class_id, when=checker.condition(entry, "when", where), line=entry.line))
+    return tuple(classes), tuple(rules)
+
+
+def _hint_word_limit(reader: Reader, top: LocatedDict, nodes: list[Node]) -> int | None:
+    """`hint_word_limit`: no hint shown on a page may be longer; the rest goes behind "More about this"."""
+    value = top.get("hint_word_limit")
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        reader.fail(top.line_of("hint_word_limit"), f"`hint_word_limit` must be a whole number, not {describe(value)}")
+        return None
+    for node in nodes:
+        variants = node.hint_variants or ((Text(node.hint, line=node.line),) if node.hint else ())
+        for variant in variants:
+            words = len(WORD.findall(variant.text))
+            if words > value:
+                reader.fail(
+                    variant.line or node.line,
+                    f"the hint of node {node.id!r} has {words} words, over the limit of {value}: move the rest to `more`",
+                )
+    return value
 
 
 def _glossary(reader: Reader, top: LocatedDict) -> tuple[GlossaryTerm, ...]:
@@ -638,8 +901,9 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
         reader.fail(1, f"exactly one node must be `terminal: true` (found {len(terminals)})")
     if any(n.offers_not_sure for n in nodes.values()) and ADVICE not in nodes:
         reader.fail(1, f"nodes offer {NOT_SURE!r} but there is no {ADVICE!r} node for it to lead to")
-    if flowchart.urgent.next not in nodes:
-        reader.fail(1, f"`urgent` leads to {flowchart.urgent.next!r}, which is not a node")
+    for route in flowchart.urgent.routes:
+        if route.next not in nodes:
+            reader.fail(route.line or 1, f"`urgent` leads to {route.next!r}, which is not a node")
     for node in nodes.values():
         for answer in node.answers:
             for route in answer.routes:
@@ -669,14 +933,17 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
 
 
 def _edges(flowchart: Flowchart, *, returns: bool = True) -> dict[str, set[str]]:
-    """Answer edges (one per route case), with `@return` read as an edge back to every node that can
-    lead to advice."""
+    """Answer edges (one per route case) and the urgent button's, with `@return` read as an edge back
+    to every node that can lead to advice."""
     edges = {node_id: set() for node_id in flowchart.nodes}
     returners = (
         {n.id for n in flowchart.nodes.values() if any(r.next == ADVICE for a in n.answers for r in a.routes)}
         if returns else set()
     )
+    urgent_targets = {route.next for route in flowchart.urgent.routes}
     for node in flowchart.nodes.values():
+        if not node.is_terminal:
+            edges[node.id] |= urgent_targets
         for answer in node.answers:
             for route in answer.routes:
                 edges[node.id] |= returners if route.next == RETURN else {route.next}
@@ -693,92 +960,52 @@ def _closure(start: str, edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
-def _live_variables(flowchart: Flowchart) -> dict[str, frozenset[str]]:
-    """For each node, the variables some later condition may still read before an answer resets them.
-
-    A condition reads a variable in an outcome rule (at the terminal node), an `unless`, an
-    `only_when` or the `when` of a route case. Display-text conditions are not counted: they change
-    neither the route nor the outcome. Backwards data flow over every edge (each route case and the
-    urgent button from every question): a variable is live at a node if it is read there, or live
-    at a successor and not set on the way. `@return` edges are left out: advice returns to the node
-    the walk came from, so the search keeps that node's live variables too while it is at advice
-    (see `_check_outcomes`). A variable that is not live cannot change where a walk goes or how it ends.
-    """
-    nodes, urgent = flowchart.nodes, flowchart.urgent
-    outcome_reads = {name for o in flowchart.outcomes for c in (o.when, *o.when_any) for name in c}
-    reads: dict[str, set[str]] = {}
-    edges: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    for node in nodes.values():
-        if node.is_terminal:
-            reads[node.id], edges[node.id] = set(outcome_reads), []
-            continue
-        reads[node.id] = set()
-        edges[node.id] = [(urgent.next, frozenset(urgent.set))]
-        for answer in node.answers:
-            reads[node.id].update(answer.unless, answer.only_when)
-            for route in answer.routes:
-                reads[node.id].update(route.when)
-                if route.next != RETURN:
-                    edges[node.id].append((route.next, frozenset(answer.set) | frozenset(route.set)))
-    live = {node_id: set(read) for node_id, read in reads.items()}
-    changed = True
-    while changed:
-        changed = False
-        for node_id, out in edges.items():
-            now = set(reads[node_id])
-            for target, kills in out:
-                now |= live[target] - kills
-            if now != live[node_id]:
-                live[node_id], changed = now, True
-    return {node_id: frozenset(names) for node_id, names in live.items()}
+def final_state_reads(flowchart: Flowchart) -> set[str]:
+    """What the end of a walk reads besides the outcome rules: approval modes, the approver's offers,
+    retention rules."""
+    reads: set[str] = set()
+    for outcome in flowchart.outcomes:
+        for case in outcome.approval_modes:
+            reads |= condition_variables(case.when)
+    for answers in flowchart.approver_answers.values():
+        for answer in answers:
+            reads |= condition_variables(answer.unless) | condition_variables(answer.only_when)
+    for rule in flowchart.retention_rules:
+        reads |= condition_variables(rule.when)
+    return reads
 
 
 def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
     """Explore every reachable (node, state) pair, urgent button included, and check the rules.
 
-    Only variables that some condition may still read (`_live_variables`) can change where a walk
-    goes or how it ends, so the search keeps just those at each node: the same answer, far fewer
+    Only variables that some condition may still read can change where a walk goes or how it ends,
+    so the search keeps just those at each node (isg/engine/search.py): the same answer, far fewer
     states.
     """
-    live = _live_variables(flowchart)
-    keeps: dict[tuple[str, str | None], frozenset[str]] = {}
-
-    def project(state: State, at: str, return_to: str | None) -> State:
-        keep = keeps.get((at, return_to))
-        if keep is None:
-            keep = keeps[at, return_to] = live[at] | live[return_to] if return_to else live[at]
-        return frozen({k: v for k, v in state.items() if k in keep})
-
-    start = (START, frozen(), None)
-    seen = {(START, (), None)}
-    queue = deque([start])
+    reads = route_reads(flowchart)
+    reads[flowchart.terminal.id] |= final_state_reads(flowchart)
+    exploration = explore(flowchart, live_variables(flowchart, reads))
     reached: set[str] = set()
     unmatched: list[dict[str, Any]] = []
     stuck: list[tuple[Node, dict[str, Any]]] = []
-    while queue:
-        at, state, return_to = queue.popleft()
-        node = flowchart.node(at)
-        if node.is_terminal:
-            outcome = next((o for o in flowchart.outcomes if o.applies_to(state)), None)
-            if outcome is None:
-                unmatched.append(dict(state))
-            else:
-                reached.add(outcome.id)
+    no_approver_answer: list[tuple[Outcome, str, dict[str, Any]]] = []
+    for key in exploration.order:
+        node = flowchart.node(key[0])
+        state = exploration.states[key]
+        if not node.is_terminal:
+            if not node.offered_answers(state):
+                stuck.append((node, dict(state)))
             continue
-        offered = node.offered_answers(state)
-        if not offered:
-            stuck.append((node, dict(state)))
-        moves = [(at, a.id) for a in offered] + [("*", "urgent")]
-        for node_id, answer_id in moves:
-            try:
-                target, new_state, new_return = transition(flowchart, at, state, return_to, node_id, answer_id)
-            except ValueError:
-                continue
-            new_state = project(new_state, target, new_return)
-            key = (target, tuple(sorted(new_state.items())), new_return)
-            if key not in seen:
-                seen.add(key)
-                queue.append((target, new_state, new_return))
+        outcome = next((o for o in flowchart.outcomes if o.applies_to(state)), None)
+        if outcome is None:
+            unmatched.append(dict(state))
+            continue
+        reached.add(outcome.id)
+        mode = outcome.approval_mode_for(state)
+        if mode != "none" and flowchart.approver_answers:
+            offered = flowchart.approver_answers_for(mode, state)
+            if not any(a.result in ("approved", "agreed") for a in offered):
+                no_approver_answer.append((outcome, mode, dict(state)))
     for outcome in flowchart.outcomes:
         if outcome.id not in reached:
             reader.fail(outcome.line, f"outcome {outcome.id!r} can never be reached: an earlier rule or the graph always prevents it")
@@ -787,3 +1014,10 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
     if stuck:
         node, state = stuck[0]
         reader.fail(node.line, f"node {node.id!r} offers no answer when the state is {state}: check `only_when` and `unless`")
+    if no_approver_answer:
+        outcome, mode, state = no_approver_answer[0]
+        if mode not in flowchart.approver_answers:
+            reason = f"`approval` gives the approver no answers for {mode!r}"
+        else:
+            reason = f"the approver of a {mode!r} decision can neither approve nor agree when the state is {state}"
+        reader.fail(outcome.line, f"outcome {outcome.id!r} needs approval, but {reason}")

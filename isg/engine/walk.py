@@ -79,7 +79,8 @@ def transition(
         if answer_id != URGENT_ANSWER:
             raise ValueError(f"the urgent button only takes the answer {URGENT_ANSWER!r}")
         urgent = flowchart.urgent
-        return urgent.next, frozen({**state, **urgent.set}), None
+        route = urgent.route_for(state)
+        return route.next, frozen({**state, **urgent.set, **route.set}), None
     if node_id != at:
         raise ValueError(f"the walk is at {at!r}, not {node_id!r}")
     answer = flowchart.node(at).answer(answer_id)

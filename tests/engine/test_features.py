@@ -314,9 +314,9 @@ def test_version_1_0_1_still_loads_and_replays_identically(old_chart, outcome_id
 
 
 def test_the_outcome_search_keeps_only_variables_a_later_condition_reads(chart):
-    from isg.engine.loader import _live_variables
+    from isg.engine.search import live_variables, route_reads
 
-    live = _live_variables(chart)
+    live = live_variables(chart, route_reads(chart))
     # capacity is read by only_when and a route `when` at consent; every answer at capacity_check and
     # at mca_support sets it afresh, so its earlier value is dead there.
     assert "capacity" in live["consent"]

@@ -198,7 +198,7 @@ def test_unknown_variable_in_a_variant_when():
 
 def test_unknown_key_in_a_variant():
     text = broken("        text: \"Do not request\"", "        text: \"Do not request\"\n        colour: red")
-    reported(text, "colour: red", "unknown key 'colour' in variant 1 of `title` of outcome 'outcome_no' (allowed: text, when)")
+    reported(text, "colour: red", "unknown key 'colour' in variant 1 of `title` of outcome 'outcome_no' (allowed: tags, text, when)")
 
 
 def test_unknown_value_in_a_text_item_when():
@@ -211,7 +211,7 @@ def test_unknown_key_in_a_text_item():
     text = broken("        text: \"Tell them they can change their mind.\"", "        txt: \"Tell them they can change their mind.\"")
     problems = problems_for(text)
     line = line_of(text, "txt:")
-    assert f"broken.yaml:{line}: unknown key 'txt' in item 2 of `what_to_do` of outcome 'outcome_no' (allowed: text, when)" in problems
+    assert f"broken.yaml:{line}: unknown key 'txt' in item 2 of `what_to_do` of outcome 'outcome_no' (allowed: tags, text, when)" in problems
 
 
 def test_a_text_item_must_be_text_or_a_mapping():
@@ -300,7 +300,7 @@ def test_confirm_takes_no_choices():
 
 def test_unknown_field_type_lists_confirm():
     text = broken("        type: confirm\n", "        type: checkbox\n")
-    reported(text, "type: checkbox", "field 'accurate' of node 'share_what': type must be one of text, textarea, date, choice, confirm")
+    reported(text, "type: checkbox", "field 'accurate' of node 'share_what': type must be one of text, textarea, date, choice, confirm, number")
 
 
 def test_unknown_key_on_an_answer_lists_only_when():
