@@ -27,6 +27,7 @@ from .model import (
     URGENT_ANSWER,
     URGENT_NODE,
     Answer,
+    AnyOf,
     Condition,
     Flowchart,
     Node,
@@ -157,10 +158,16 @@ def has_phrase(variable: str, value: StateValue) -> bool:
 
 
 def describe_condition(condition: Condition) -> str:
-    """The condition as a clause without "if": 'the mother is under 16 and it is an emergency'."""
+    """The condition as a clause without "if": 'the mother is under 16 and it is an emergency'.
+
+    A condition that is any of several clauses reads 'A, or B'.
+    """
+    if isinstance(condition, AnyOf):
+        return _join([describe_condition(clause) for clause in condition.clauses], "or")
     clauses = []
     for variable, value in condition.items():
-        options = [phrase(variable, v) for v in condition_values(value)]
+        options = [phrase(variable, v) if v is not None else f"{variable.replace('_', ' ')} is not yet known"
+                   for v in condition_values(value)]
         clauses.append(_join(options, "or"))
     return _join(clauses, "and")
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .model import Answer, Condition, Field, Flowchart, GlossaryTerm, Node, Outcome, Route, Text
+from .model import Answer, AnyOf, Condition, Field, Flowchart, GlossaryTerm, Node, Outcome, Route, Text
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 
@@ -110,6 +110,8 @@ def value_text(value: Any) -> str:
 
 
 def condition_text(condition: Condition) -> str:
+    if isinstance(condition, AnyOf):
+        return " or ".join(f"({condition_text(clause)})" for clause in condition.clauses)
     return " and ".join(f"{name} = {value_text(value)}" for name, value in condition.items())
 
 
@@ -137,16 +139,24 @@ def ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
-def _plain(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    return dict(mapping)
+def _plain(condition: Any) -> Any:
+    if isinstance(condition, AnyOf):
+        return tuple(dict(clause) for clause in condition.clauses)
+    return dict(condition)
+
+
+def _condition_key(condition: Any) -> Any:
+    if isinstance(condition, AnyOf):
+        return tuple(tuple(clause.items()) for clause in condition.clauses)
+    return tuple(condition.items())
 
 
 def _texts_key(texts: Iterable[Text]) -> tuple[Any, ...]:
-    return tuple((tuple(t.when.items()), t.text) for t in texts)
+    return tuple((_condition_key(t.when), t.text) for t in texts)
 
 
 def _routes_key(routes: Iterable[Route]) -> tuple[Any, ...]:
-    return tuple((tuple(r.when.items()), r.next, tuple(r.set.items())) for r in routes)
+    return tuple((_condition_key(r.when), r.next, tuple(r.set.items())) for r in routes)
 
 
 def _variants_key(default: str, variants: tuple[Text, ...]) -> tuple[Any, ...]:

@@ -39,7 +39,7 @@ from .model import (
     frozen,
 )
 from .reader import Reader, describe
-from .search import explore, live_variables, route_reads
+from .search import explore, live_variables, route_reads, routing_conditions, value_classes
 from .yamlsource import LocatedDict, LocatedList, Problem, read_yaml
 
 CASE_ID = re.compile(r"^(cs(0[1-9]|1[0-9]|2[01])|gp[1-4])$")
@@ -222,13 +222,22 @@ class _StateChecker:
         result: dict[str, Any] = {}
         for name, item in mapping.items():
             line = mapping.line_of(name)
-            if isinstance(item, LocatedList):
+            if item is None and lists:
+                # In a condition, null means "unset": the walk has not given this variable a value.
+                if name not in self.variables:
+                    self.reader.fail(line, f"{where} uses the unknown variable {name!r}")
+                else:
+                    result[name] = None
+            elif isinstance(item, LocatedList):
                 if not lists:
                     self.reader.fail(line, f"{where}: {name!r} takes one value, not a list")
                 elif not item:
                     self.reader.fail(line, f"{where}: the list of values for {name!r} is empty")
                 else:
-                    checked = [self.pair(item.line_of(i), name, v, where) for i, v in enumerate(item)]  # report every bad value
+                    checked = [
+                        v is None and name in self.variables or self.pair(item.line_of(i), name, v, where)
+                        for i, v in enumerate(item)
+                    ]  # report every bad value
                     if all(checked):
                         result[name] = tuple(dict.fromkeys(item))
             elif self.pair(line, name, item, where):
@@ -466,8 +475,7 @@ def _routes(
             if "next" in case:
                 reader.fail(case.line_of("next"), f"`next` of {what} must be a node id, not {describe(target)}")
             target = ""
-        elif target == RETURN:
-            reader.fail(case.line_of("next"), f"{what}: {RETURN!r} is not allowed in a conditional route")
+
         routes.append(
             Route(
                 when=checker.condition(case, "when", what),
@@ -504,7 +512,7 @@ def _fields(
         reader.keys(
             spec, f"a field of {what}", required=("id", "label"),
             optional=("hint", "type", "choices", "required", "required_for", "required_when", "required_if", "shown_for",
-                      "min", "max"),
+                      "shown_when", "min", "max"),
         )
         field_id = reader.identifier(spec, "id", f"a field of {what}")
         where = f"field {field_id!r} of {what}"
@@ -557,6 +565,7 @@ def _fields(
                 line=spec.line_of("id"),
                 minimum=bounds.get("min"),
                 maximum=bounds.get("max"),
+                shown_when=checker.condition(spec, "shown_when", where),
             )
         )
     by_id = {f.id: f for f in fields}
@@ -908,8 +917,8 @@ def _check_graph(reader: Reader, flowchart: Flowchart) -> None:
         for answer in node.answers:
             for route in answer.routes:
                 if route.next == RETURN:
-                    if node.id != ADVICE or answer.id != "resolved":
-                        reader.fail(answer.next_line, f"{RETURN!r} is only allowed on {ADVICE}: resolved")
+                    if node.id != ADVICE:
+                        reader.fail(route.line or answer.next_line, f"{RETURN!r} is only allowed on the answers of {ADVICE}")
                 elif route.next not in nodes:
                     reader.fail(route.line, f"answer {answer.id!r} of {node.id!r} leads to {route.next!r}, which is not a node")
     if reader.problems:
@@ -980,15 +989,16 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
 
     Only variables that some condition may still read can change where a walk goes or how it ends,
     so the search keeps just those at each node (isg/engine/search.py): the same answer, far fewer
-    states.
+    states. What a final state declares beyond its outcome (approval mode, the approver's answers,
+    retention) is checked with the safety rules, by prove.py.
     """
-    reads = route_reads(flowchart)
-    reads[flowchart.terminal.id] |= final_state_reads(flowchart)
-    exploration = explore(flowchart, live_variables(flowchart, reads))
+    exploration = explore(
+        flowchart, live_variables(flowchart, route_reads(flowchart)),
+        classes=value_classes(flowchart, routing_conditions(flowchart)),
+    )
     reached: set[str] = set()
     unmatched: list[dict[str, Any]] = []
     stuck: list[tuple[Node, dict[str, Any]]] = []
-    no_approver_answer: list[tuple[Outcome, str, dict[str, Any]]] = []
     for key in exploration.order:
         node = flowchart.node(key[0])
         state = exploration.states[key]
@@ -999,13 +1009,8 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
         outcome = next((o for o in flowchart.outcomes if o.applies_to(state)), None)
         if outcome is None:
             unmatched.append(dict(state))
-            continue
-        reached.add(outcome.id)
-        mode = outcome.approval_mode_for(state)
-        if mode != "none" and flowchart.approver_answers:
-            offered = flowchart.approver_answers_for(mode, state)
-            if not any(a.result in ("approved", "agreed") for a in offered):
-                no_approver_answer.append((outcome, mode, dict(state)))
+        else:
+            reached.add(outcome.id)
     for outcome in flowchart.outcomes:
         if outcome.id not in reached:
             reader.fail(outcome.line, f"outcome {outcome.id!r} can never be reached: an earlier rule or the graph always prevents it")
@@ -1014,10 +1019,3 @@ def _check_outcomes(reader: Reader, flowchart: Flowchart) -> None:
     if stuck:
         node, state = stuck[0]
         reader.fail(node.line, f"node {node.id!r} offers no answer when the state is {state}: check `only_when` and `unless`")
-    if no_approver_answer:
-        outcome, mode, state = no_approver_answer[0]
-        if mode not in flowchart.approver_answers:
-            reason = f"`approval` gives the approver no answers for {mode!r}"
-        else:
-            reason = f"the approver of a {mode!r} decision can neither approve nor agree when the state is {state}"
-        reader.fail(outcome.line, f"outcome {outcome.id!r} needs approval, but {reason}")

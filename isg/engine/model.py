@@ -154,13 +154,23 @@ class Field:
     # `number` fields only: the smallest and largest whole number accepted.
     minimum: int | None = None
     maximum: int | None = None
+    # The page shows the field only in states that match (the state the question is asked in).
+    shown_when: Condition = field(default_factory=frozen)
 
     def is_shown_for(self, answer: str | None) -> bool:
         """Whether the page shows (and keeps) this field when `answer` is chosen."""
         return not self.shown_for or answer is None or answer in self.shown_for
 
-    def is_required(self, *, answer: str | None, state: State, values: Mapping[str, Any] | None = None) -> bool:
-        if not self.is_shown_for(answer):
+    def is_shown_in(self, state: State) -> bool:
+        return not self.shown_when or matches(self.shown_when, state)
+
+    def is_required(
+        self, *, answer: str | None, state: State, values: Mapping[str, Any] | None = None,
+        asked_in: State | None = None,
+    ) -> bool:
+        """Whether the field must have a value. `asked_in` is the state the question was asked in
+        (for `shown_when`); without it, `state` is used."""
+        if not self.is_shown_for(answer) or not self.is_shown_in(asked_in if asked_in is not None else state):
             return False
         if self.required:
             return True

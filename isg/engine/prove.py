@@ -1,30 +1,44 @@
 """Prove the flowchart's safety rules over every walk it allows, or show a shortest walk that breaks one.
 
-The search (search.py) visits every reachable situation once, keeping the variables that routes,
-outcome rules, approval modes, retention rules, the checks themselves and (where a check looks at
-what a page shows) the display texts can still read, plus the path facts the checks name. So a
-check that holds in every situation the search visits holds on every walk, and the first
-situation that breaks it, in breadth-first order, has a shortest walk to it: the counterexample,
-as an answers file that `manage.py flowchart walk` replays.
+The search (search.py) visits every reachable situation once, keeping only the variables that some
+later condition can still read. Each check needs its own few variables on top of the ones that route
+a walk (the ones its clauses name; for `shows` and `hides`, the ones that choose the lines carrying
+its tags; for the pseudo-variables, the ones the outcome rules, approval modes or retention rules
+read; and the path facts it names), so checks are grouped by what they need and each group gets
+its own search. A check that holds in every situation its search visits holds on every walk, and
+the first situation that breaks it, in breadth-first order, has a shortest walk to it: the
+counterexample, as an answers file that `manage.py flowchart walk` replays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .loader import final_state_reads
-from .model import Flowchart, RetentionClass, SafetyCheck, SafetyRule, State, condition_variables
+from .model import Flowchart, Outcome, RetentionClass, SafetyCheck, SafetyRule, State, Text, condition_variables
 from .safety import (
+    EVERY_QUESTION,
+    PSEUDO_VARIABLES,
     SUBJECT_VARIABLES,
+    AtLeast,
+    Clause,
+    Passed,
+    RetentionNotShorter,
+    Shows,
     Situation,
-    check_reads,
-    check_uses_text,
     evaluate,
-    text_reads,
+    walk_expr,
 )
-from .search import FACT_PREFIX, Exploration, Key, explore, live_variables, route_reads
+from .search import (
+    FACT_PREFIX,
+    Exploration,
+    explore,
+    live_variables,
+    route_reads,
+    routing_conditions,
+    value_classes,
+)
 
 
 @dataclass(frozen=True)
@@ -40,64 +54,143 @@ class Counterexample:
         return f"{self.rule.id} ({self.rule.title}): broken at {self.at!r} with {state} (check on line {self.check.line})"
 
 
+@dataclass(frozen=True)
+class ApprovalGap:
+    """A final state whose approval mode leaves the approver no way to approve or agree."""
+
+    outcome: str
+    mode: str
+    steps: list[dict[str, str]]
+    line: int
+
+    def describe(self) -> str:
+        return f"outcome {self.outcome!r} needs approval {self.mode!r}, but the approver can neither approve nor agree"
+
+
 @dataclass
 class Proof:
     rules: tuple[SafetyRule, ...]
-    final_states: int
-    situations: int
+    final_states: int  # the most distinct final states any one search examined
+    situations: int  # every situation visited, over all the searches
     broken: list[Counterexample] = field(default_factory=list)
+    approval_gaps: list[ApprovalGap] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return not self.broken
+        return not self.broken and not self.approval_gaps
 
     def summary(self) -> str:
         if self.ok:
             return f"proven {len(self.rules)} rules over {self.final_states} final states"
-        ids = ", ".join(dict.fromkeys(c.rule.id for c in self.broken))
-        return f"broken: {ids} ({len(self.rules)} rules over {self.final_states} final states)"
+        ids = [*dict.fromkeys(c.rule.id for c in self.broken), *(["approval"] if self.approval_gaps else [])]
+        return f"broken: {', '.join(ids)} ({len(self.rules)} rules over {self.final_states} final states)"
 
 
-def _outcome_text_reads(flowchart: Flowchart) -> set[str]:
+# -- what a check needs the search to keep ---------------------------------------------------------
+
+
+def _tagged_reads(items: Iterable[Text], tags: set[str], *, variants: bool) -> set[str]:
+    """The variables that decide whether a line carrying one of `tags` shows.
+
+    For variants (one of them shows) every earlier variant's condition decides too.
+    """
+    items = tuple(items)
+    if not any(item.tags & tags for item in items):
+        return set()
+    if variants:
+        return {name for item in items for name in condition_variables(item.when)}
+    return {name for item in items if item.tags & tags for name in condition_variables(item.when)}
+
+
+def _outcome_tag_reads(flowchart: Flowchart, tags: set[str]) -> set[str]:
     reads: set[str] = set()
     for outcome in flowchart.outcomes:
-        for group in (outcome.title_variants, outcome.summary_variants, outcome.what_to_do_items,
-                      outcome.lawful_basis_items, outcome.record_must_contain_items):
-            reads |= text_reads(group)
-    return reads | text_reads(flowchart.after_sharing)
+        reads |= _tagged_reads(outcome.title_variants, tags, variants=True)
+        reads |= _tagged_reads(outcome.summary_variants, tags, variants=True)
+        for group in (outcome.what_to_do_items, outcome.lawful_basis_items, outcome.record_must_contain_items):
+            reads |= _tagged_reads(group, tags, variants=False)
+    return reads | _tagged_reads(flowchart.after_sharing, tags, variants=False)
 
 
-def _reads(flowchart: Flowchart) -> tuple[dict[str, set[str]], frozenset[str]]:
-    """What the search must keep at each node, and the path facts it must track."""
-    reads = route_reads(flowchart)
+def _node_tag_reads(flowchart: Flowchart, node_id: str, tags: set[str]) -> set[str]:
+    node = flowchart.node(node_id)
+    reads: set[str] = set()
+    for group in (node.question_variants, node.hint_variants, node.more_variants):
+        reads |= _tagged_reads(group, tags, variants=True)
+    return reads
+
+
+def _pseudo_reads(flowchart: Flowchart, names: set[str]) -> set[str]:
+    reads: set[str] = set()
+    if "approval_mode" in names:
+        reads |= {n for o in flowchart.outcomes for c in o.approval_modes for n in condition_variables(c.when)}
+    if names & {"retention_class", "retention_years", "retention_until_age"}:
+        reads |= {n for r in flowchart.retention_rules for n in condition_variables(r.when)}
+    return reads  # `outcome` and `shares` read the outcome rules, which the routing reads keep already
+
+
+def places(flowchart: Flowchart, check: SafetyCheck) -> tuple[str, ...]:
+    if check.at == EVERY_QUESTION:
+        return tuple(n.id for n in flowchart.nodes.values() if not n.is_terminal)
+    return (check.at,)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What one search keeps: extra reads per node, the path facts, and conditions for value classes."""
+
+    reads: frozenset[tuple[str, frozenset[str]]]
+    facts: frozenset[str]
+    clauses: tuple[tuple[tuple[str, tuple[Any, ...]], ...], ...]
+
+
+def _plan(flowchart: Flowchart, check: SafetyCheck) -> _Plan:
     terminal = flowchart.terminal.id
-    reads[terminal] |= final_state_reads(flowchart)
+    state_reads: set[str] = set()
     facts: set[str] = set()
-    for rule in flowchart.safety:
-        for check in rule.checks:
-            needed = check_reads(check)
-            facts |= {name for name in needed if name.startswith(FACT_PREFIX)}
-            reads[check.at] |= needed
-            if check_uses_text(check):
-                if check.at == terminal:
-                    reads[terminal] |= _outcome_text_reads(flowchart)
-                else:
-                    node = flowchart.node(check.at)
-                    reads[check.at] |= text_reads(node.question_variants + node.hint_variants + node.more_variants)
-    return reads, frozenset(facts)
+    tags: set[str] = set()
+    pseudo: set[str] = set()
+    clauses = []
+    for expr in (check.require, check.if_):
+        for sub in walk_expr(expr) if expr is not None else ():
+            match sub:
+                case Clause(pairs):
+                    state_reads |= {name for name, _ in pairs if name not in PSEUDO_VARIABLES}
+                    pseudo |= {name for name, _ in pairs if name in PSEUDO_VARIABLES}
+                    clauses.append(tuple((n, v) for n, v in pairs if n not in PSEUDO_VARIABLES))
+                case Passed():
+                    facts.add(sub.fact)
+                case Shows(found):
+                    tags |= set(found)
+                case AtLeast(name, _):
+                    pseudo.add(name)
+                case RetentionNotShorter():
+                    pseudo.add("retention_class")
+                    state_reads |= set(SUBJECT_VARIABLES)
+    reads: dict[str, set[str]] = {}
+    for at in places(flowchart, check):
+        needed = state_reads | facts
+        if at == terminal:
+            needed |= _outcome_tag_reads(flowchart, tags) | _pseudo_reads(flowchart, pseudo)
+        else:
+            needed |= _node_tag_reads(flowchart, at, tags)
+        reads[at] = needed
+    return _Plan(
+        reads=frozenset((at, frozenset(names)) for at, names in reads.items()),
+        facts=frozenset(facts),
+        clauses=tuple(clauses),
+    )
 
 
-def explore_for_proof(flowchart: Flowchart) -> Exploration:
-    """Every reachable situation, keeping all that the safety rules and the approval workflow read."""
-    reads, facts = _reads(flowchart)
-    return explore(flowchart, live_variables(flowchart, reads), facts)
+def _search(flowchart: Flowchart, plan: _Plan) -> Exploration:
+    reads = route_reads(flowchart)
+    for at, names in plan.reads:
+        reads[at] = reads[at] | set(names)
+    conditions = routing_conditions(flowchart) + [dict(clause) for clause in plan.clauses]
+    return explore(flowchart, live_variables(flowchart, reads), plan.facts, classes=value_classes(flowchart, conditions))
 
 
-def final_states(flowchart: Flowchart) -> list[State]:
-    """Every distinct final state a walk can end in (as far as any rule, mode or check can tell)."""
-    exploration = explore_for_proof(flowchart)
-    terminal = flowchart.terminal.id
-    return [exploration.states[key] for key in exploration.order if key[0] == terminal]
+# -- the proof --------------------------------------------------------------------------------------
 
 
 def _pseudo(flowchart: Flowchart, state: State) -> dict[str, Any]:
@@ -108,6 +201,8 @@ def _pseudo(flowchart: Flowchart, state: State) -> dict[str, Any]:
         "approval_mode": outcome.approval_mode_for(state),
         "shares": outcome.shares,
         "retention_class": retention.id if retention else None,
+        "retention_years": retention.years if retention else None,
+        "retention_until_age": retention.until_age if retention else None,
     }
 
 
@@ -115,20 +210,21 @@ def _subject(state: State) -> tuple[Any, ...]:
     return tuple(state.get(name) for name in SUBJECT_VARIABLES)
 
 
-def prove(flowchart: Flowchart) -> Proof:
-    """Check every safety rule in every reachable situation; keep the first break of each check."""
-    exploration = explore_for_proof(flowchart)
+def _shown_tags(items: Iterable[Text]) -> frozenset[str]:
+    return frozenset(tag for item in items for tag in item.tags)
+
+
+def _check_group(
+    flowchart: Flowchart, exploration: Exploration, checks: list[tuple[SafetyRule, SafetyCheck]],
+) -> tuple[list[Counterexample], int]:
+    """Evaluate `checks` in every situation of one search; the first break of each is kept."""
     terminal = flowchart.terminal.id
     checks_at: dict[str, list[tuple[SafetyRule, SafetyCheck]]] = {}
-    for rule in flowchart.safety:
-        for check in rule.checks:
-            checks_at.setdefault(check.at, []).append((rule, check))
-
-    finals: list[tuple[Key, State, dict[str, Any]]] = [
-        (key, exploration.states[key], _pseudo(flowchart, exploration.states[key]))
-        for key in exploration.order if key[0] == terminal
-    ]
-    pseudo_of = {key: pseudo for key, _, pseudo in finals}
+    for rule, check in checks:
+        for at in places(flowchart, check):
+            checks_at.setdefault(at, []).append((rule, check))
+    finals = [(key, exploration.states[key]) for key in exploration.order if key[0] == terminal]
+    pseudo_of = {key: _pseudo(flowchart, state) for key, state in finals}
     classes_where: dict[tuple[tuple[Any, ...], int], set[RetentionClass]] = {}
 
     def not_shorter(state: State):
@@ -139,9 +235,9 @@ def prove(flowchart: Flowchart) -> Proof:
             cache_key = (_subject(state), id(than))
             if cache_key not in classes_where:
                 classes_where[cache_key] = {
-                    cls for _, other, other_pseudo in finals
+                    cls for key, other in finals
                     if _subject(other) == _subject(state)
-                    and evaluate(than, Situation(other, frozenset, other_pseudo))
+                    and evaluate(than, Situation(other, frozenset, pseudo_of[key]))
                     and (cls := flowchart.retention_class_for(other)) is not None
                 }
             others = classes_where[cache_key]
@@ -152,26 +248,20 @@ def prove(flowchart: Flowchart) -> Proof:
     broken: dict[tuple[str, int], Counterexample] = {}
     for key in exploration.order:
         at = key[0]
-        checks = checks_at.get(at)
-        if not checks:
+        here = checks_at.get(at)
+        if not here:
             continue
         state = exploration.states[key]
         if at == terminal:
-            pseudo = pseudo_of[key]
-            outcome = flowchart.outcome_for(state)
-
-            def shown(state=state, outcome=outcome) -> frozenset[str]:
-                return frozenset(tag for item in outcome.shown_items(state, flowchart) for tag in item.tags)
-
-            situation = Situation(state, shown, pseudo, not_shorter(state))
+            outcome: Outcome = flowchart.outcome_for(state)
+            situation = Situation(
+                state, lambda s=state, o=outcome: _shown_tags(o.shown_items(s, flowchart)), pseudo_of[key],
+                not_shorter(state),
+            )
         else:
             node = flowchart.node(at)
-
-            def shown(state=state, node=node) -> frozenset[str]:
-                return frozenset(tag for item in node.shown_items(state) for tag in item.tags)
-
-            situation = Situation(state, shown, {})
-        for rule, check in checks:
+            situation = Situation(state, lambda s=state, n=node: _shown_tags(n.shown_items(s)), {})
+        for rule, check in here:
             marker = (rule.id, check.line)
             if marker in broken:
                 continue
@@ -179,16 +269,81 @@ def prove(flowchart: Flowchart) -> Proof:
                 continue
             if not evaluate(check.require, situation):
                 broken[marker] = Counterexample(rule, check, exploration.walk_to(key), at, dict(state))
-    return Proof(
-        rules=flowchart.safety, final_states=len(finals), situations=len(exploration.order),
-        broken=sorted(broken.values(), key=lambda c: (int(c.rule.id[1:]), c.check.line)),
-    )
+    return list(broken.values()), len(finals)
 
 
-def referenced_variables(flowchart: Flowchart) -> set[str]:
-    """Every state variable some safety check reads (for tests that want each one to matter)."""
-    names: set[str] = set()
-    for rule in flowchart.safety:
+def approval_plan(flowchart: Flowchart) -> _Plan:
+    """What the approval workflow reads at the end of a walk: approval modes and the approver's offers."""
+    names = {n for o in flowchart.outcomes for c in o.approval_modes for n in condition_variables(c.when)}
+    clauses = []
+    for answers in flowchart.approver_answers.values():
+        for answer in answers:
+            for condition in (answer.unless, answer.only_when):
+                names |= condition_variables(condition)
+                from .model import clauses_of
+
+                clauses += [tuple((n, v if isinstance(v, tuple) else (v,)) for n, v in c.items()) for c in clauses_of(condition)]
+    return _Plan(reads=frozenset({(flowchart.terminal.id, frozenset(names))}), facts=frozenset(), clauses=tuple(clauses))
+
+
+def final_states(flowchart: Flowchart) -> list[State]:
+    """Every distinct final state, as far as the outcome rules, approval modes and the approver's
+    offers can tell: what the approval workflow must handle (S14 is proven over these)."""
+    exploration = _search(flowchart, approval_plan(flowchart))
+    terminal = flowchart.terminal.id
+    return [exploration.states[key] for key in exploration.order if key[0] == terminal]
+
+
+def _approval_gaps(flowchart: Flowchart) -> tuple[list[ApprovalGap], int, int]:
+    exploration = _search(flowchart, approval_plan(flowchart))
+    terminal = flowchart.terminal.id
+    gaps: dict[tuple[str, str], ApprovalGap] = {}
+    finals = 0
+    for key in exploration.order:
+        if key[0] != terminal:
+            continue
+        finals += 1
+        state = exploration.states[key]
+        outcome = flowchart.outcome_for(state)
+        mode = outcome.approval_mode_for(state)
+        if mode == "none" or (outcome.id, mode) in gaps:
+            continue
+        offered = flowchart.approver_answers_for(mode, state)
+        if not any(a.result in ("approved", "agreed") for a in offered):
+            gaps[outcome.id, mode] = ApprovalGap(outcome.id, mode, exploration.walk_to(key), outcome.line)
+    return list(gaps.values()), finals, len(exploration.order)
+
+
+def prove(flowchart: Flowchart, rules: Iterable[str] | None = None) -> Proof:
+    """Check the safety rules (all, or the ids in `rules`) over every walk; keep each check's first break."""
+    wanted = set(rules) if rules is not None else None
+    selected = tuple(r for r in flowchart.safety if wanted is None or r.id in wanted)
+    # Checks that keep the same variables and facts share one search (their clauses only refine
+    # which values it tells apart).
+    groups: dict[tuple[frozenset, frozenset], tuple[list[_Plan], list[tuple[SafetyRule, SafetyCheck]]]] = {}
+    for rule in selected:
         for check in rule.checks:
-            names |= {n for n in check_reads(check) if not n.startswith(FACT_PREFIX)}
-    return names | {n for o in flowchart.outcomes for c in o.approval_modes for n in condition_variables(c.when)}
+            plan = _plan(flowchart, check)
+            plans, checks = groups.setdefault((plan.reads, plan.facts), ([], []))
+            plans.append(plan)
+            checks.append((rule, check))
+    broken: list[Counterexample] = []
+    most_finals = 0
+    situations = 0
+    for (reads, facts), (plans, checks) in groups.items():
+        plan = _Plan(reads=reads, facts=facts, clauses=tuple(c for p in plans for c in p.clauses))
+        exploration = _search(flowchart, plan)
+        found, finals = _check_group(flowchart, exploration, checks)
+        broken += found
+        most_finals = max(most_finals, finals)
+        situations += len(exploration.order)
+    gaps: list[ApprovalGap] = []
+    if wanted is None:
+        gaps, finals, visited = _approval_gaps(flowchart)
+        most_finals = max(most_finals, finals)
+        situations += visited
+    return Proof(
+        rules=selected, final_states=most_finals, situations=situations,
+        broken=sorted(broken, key=lambda c: (int(c.rule.id[1:]), c.check.line)),
+        approval_gaps=gaps,
+    )

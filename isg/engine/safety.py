@@ -14,6 +14,8 @@ a situation where `if` holds (and `unless` does not), `require` must hold. An ex
     {passed: {node: answer}}     ... with that answer (or one of a list of answers)
     {shows: tag}                 the page shown here includes a text tagged so (a list: all of them)
     {hides: tag}                 ... includes none of the texts tagged so
+    {at_least: {name: number}}   terminal only: `retention_years` or `retention_until_age` is at least
+                                 the number (an unset value is not)
     {retention_not_shorter_than: expr}
                                  terminal only: this final state keeps its record at least as long
                                  as any final state about the same person where `expr` holds
@@ -31,8 +33,11 @@ from .search import fact_name
 from .yamlsource import LocatedDict, LocatedList
 
 RULE_ID_PREFIX = "S"
-PSEUDO_VARIABLES = ("outcome", "approval_mode", "shares", "retention_class")
-SPECIAL_KEYS = ("all", "any", "not", "passed", "shows", "hides", "retention_not_shorter_than")
+PSEUDO_VARIABLES = ("outcome", "approval_mode", "shares", "retention_class", "retention_years", "retention_until_age")
+NUMERIC_PSEUDO_VARIABLES = ("retention_years", "retention_until_age")
+SPECIAL_KEYS = ("all", "any", "not", "passed", "shows", "hides", "at_least", "retention_not_shorter_than")
+# `at` may name a node, the terminal node, or every question at once.
+EVERY_QUESTION = "any_question"
 # Who the information is about: `retention_not_shorter_than` compares final states about the same person.
 SUBJECT_VARIABLES = ("subject_type", "mother_age")
 
@@ -66,8 +71,8 @@ class Passed:
     answers: tuple[str, ...] = ()  # empty: any answer
 
     @property
-    def facts(self) -> tuple[str, ...]:
-        return tuple(fact_name(self.node, a) for a in self.answers) if self.answers else (fact_name(self.node),)
+    def fact(self) -> str:
+        return fact_name(self.node, self.answers)
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,12 @@ class Shows:
 @dataclass(frozen=True)
 class RetentionNotShorter:
     than: Any
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    name: str
+    number: int
 
 
 @dataclass
@@ -107,12 +118,15 @@ def evaluate(expr: Any, situation: Situation) -> bool:
         case Not(item):
             return not evaluate(item, situation)
         case Passed():
-            return any(situation.state.get(fact) for fact in expr.facts)
+            return bool(situation.state.get(expr.fact))
         case Shows(tags, all_shown):
             shown = situation.shown()
             return all(t in shown for t in tags) if all_shown else not any(t in shown for t in tags)
         case RetentionNotShorter(than):
             return situation.retention_not_shorter is not None and situation.retention_not_shorter(than)
+        case AtLeast(name, number):
+            actual = situation.pseudo.get(name)
+            return actual is not None and actual >= number
     raise TypeError(f"not a check expression: {expr!r}")
 
 
@@ -135,7 +149,7 @@ def reads_of(expr: Any) -> set[str]:
             case Clause(pairs):
                 reads |= {name for name, _ in pairs if name not in PSEUDO_VARIABLES}
             case Passed():
-                reads |= set(sub.facts)
+                reads.add(sub.fact)
             case RetentionNotShorter():
                 reads |= set(SUBJECT_VARIABLES)
     return reads
@@ -147,7 +161,7 @@ def uses_text(expr: Any) -> bool:
 
 def uses_pseudo(expr: Any) -> bool:
     return any(
-        isinstance(sub, RetentionNotShorter)
+        isinstance(sub, RetentionNotShorter | AtLeast)
         or (isinstance(sub, Clause) and any(name in PSEUDO_VARIABLES for name, _ in sub.pairs))
         for sub in walk_expr(expr)
     )
@@ -230,8 +244,11 @@ class _Parser:
             return None
         self.reader.keys(raw, what, required=("at", "require"), optional=("if", "unless"))
         at = raw.get("at")
-        if not isinstance(at, str) or at not in self.nodes:
-            self.reader.fail(raw.line_of("at"), f"{what}: `at` must name a node (or {self.terminal!r} for the final states), not {describe(at)}")
+        if not isinstance(at, str) or (at not in self.nodes and at != EVERY_QUESTION):
+            self.reader.fail(
+                raw.line_of("at"),
+                f"{what}: `at` must name a node ({self.terminal!r} for the final states, {EVERY_QUESTION!r} for every question), not {describe(at)}",
+            )
             return None
         final = at == self.terminal
         require = self.expr(raw.get("require"), raw.line_of("require"), f"`require` of {what}", final)
@@ -258,11 +275,14 @@ class _Parser:
             if not values:
                 self.reader.fail(pair_line, f"{what}: the list of values for {name!r} is empty")
                 continue
+            if name in NUMERIC_PSEUDO_VARIABLES:
+                self.reader.fail(pair_line, f"{what}: {name!r} is a number: compare it with `at_least`")
+                continue
             if name in self.pseudo_values:
                 if not final:
                     self.reader.fail(pair_line, f"{what}: {name!r} is known only at {self.terminal!r}, the final states")
                     continue
-                bad = [v for v in values if v not in self.pseudo_values[name]]
+                bad = [v for v in values if v is not None and v not in self.pseudo_values[name]]
                 if bad:
                     self.reader.fail(pair_line, f"{what}: {describe(bad[0])} is not a value of {name!r}")
                     continue
@@ -313,6 +333,18 @@ class _Parser:
                 self.reader.fail(line, f"{what}: `{key}` takes a tag or a list of tags, not {describe(value)}")
                 return AllOf(())
             return Shows(tags, all_shown=key == "shows")
+        if key == "at_least":
+            if not final:
+                self.reader.fail(line, f"{what}: `at_least` is known only at {self.terminal!r}, the final states")
+                return AllOf(())
+            if not isinstance(value, LocatedDict) or len(value) != 1:
+                self.reader.fail(line, f"{what}: `at_least` takes one {{name: number}}, not {describe(value)}")
+                return AllOf(())
+            name, number = next(iter(value.items()))
+            if name not in NUMERIC_PSEUDO_VARIABLES or not isinstance(number, int) or isinstance(number, bool):
+                self.reader.fail(line, f"{what}: `at_least` compares {' or '.join(NUMERIC_PSEUDO_VARIABLES)} with a whole number")
+                return AllOf(())
+            return AtLeast(name, number)
         # retention_not_shorter_than
         if not final:
             self.reader.fail(line, f"{what}: `retention_not_shorter_than` is known only at {self.terminal!r}, the final states")

@@ -14,15 +14,35 @@ from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from .model import RETURN, START, URGENT_ANSWER, URGENT_NODE, Flowchart, State, condition_variables, frozen
-from .walk import transition
+from .model import (
+    ADVICE,
+    RETURN,
+    START,
+    URGENT_ANSWER,
+    URGENT_NODE,
+    Flowchart,
+    State,
+    clauses_of,
+    condition_variables,
+    frozen,
+)
 
 FACT_PREFIX = "@passed:"
 
 
-def fact_name(node_id: str, answer_id: str | None = None) -> str:
-    """The pseudo-variable set once a walk has answered `node_id` (with `answer_id`, if given)."""
-    return f"{FACT_PREFIX}{node_id}" if answer_id is None else f"{FACT_PREFIX}{node_id}={answer_id}"
+def fact_name(node_id: str, answers: Iterable[str] = ()) -> str:
+    """The pseudo-variable set once a walk has answered `node_id` (with one of `answers`, if given)."""
+    answers = sorted(answers)
+    return f"{FACT_PREFIX}{node_id}" + (f"={'|'.join(answers)}" if answers else "")
+
+
+def _fact_index(facts: Iterable[str]) -> dict[str, list[tuple[str, frozenset[str] | None]]]:
+    """For each node, the tracked facts a move from it may set, with the answers each needs."""
+    index: dict[str, list[tuple[str, frozenset[str] | None]]] = {}
+    for fact in facts:
+        node_id, _, answers = fact.removeprefix(FACT_PREFIX).partition("=")
+        index.setdefault(node_id, []).append((fact, frozenset(answers.split("|")) if answers else None))
+    return index
 
 
 def route_reads(flowchart: Flowchart) -> dict[str, set[str]]:
@@ -48,46 +68,159 @@ def route_reads(flowchart: Flowchart) -> dict[str, set[str]]:
     return reads
 
 
-def _edges(flowchart: Flowchart) -> dict[str, list[tuple[str, frozenset[str]]]]:
-    """Every forward move (route cases and the urgent button) with the variables it overwrites."""
-    edges: dict[str, list[tuple[str, frozenset[str]]]] = {}
-    urgent = flowchart.urgent
-    for node in flowchart.nodes.values():
-        if node.is_terminal:
-            edges[node.id] = []
+Context = tuple[object, ...]
+
+
+class _Unknown:
+    """A condition the context alone cannot decide."""
+
+
+UNKNOWN = _Unknown()
+
+
+def _decide(condition, context: Mapping[str, object]) -> bool | _Unknown:
+    """Whether `condition` holds, knowing only the context variables: True, False or UNKNOWN."""
+    clauses = clauses_of(condition)
+    if not clauses:
+        return True
+    verdicts = []
+    for clause in clauses:
+        verdict: bool | _Unknown = True
+        for name, value in clause.items():
+            if name not in context:
+                verdict = UNKNOWN
+                continue
+            wanted = value if isinstance(value, tuple) else (value,)
+            if context[name] not in wanted:
+                verdict = False
+                break
+        verdicts.append(verdict)
+    if any(v is True for v in verdicts):
+        return True
+    if all(v is False for v in verdicts):
+        return False
+    return UNKNOWN
+
+
+def _possible_routes(routes, context: Mapping[str, object]):
+    """The route cases a walk in this context may take: first match wins, so stop at a certain one."""
+    for route in routes:
+        verdict = _decide(route.when, context) if route.when else True
+        if verdict is False:
             continue
-        out = [(route.next, frozenset(urgent.set) | frozenset(route.set)) for route in urgent.routes]
+        yield route
+        if verdict is True:
+            return
+
+
+def context_variables(flowchart: Flowchart) -> tuple[str, ...]:
+    """The boolean variables that routes and offers test: tracking their values makes liveness exact
+    enough that an emergency's jump does not keep every consent variable alive (see `Liveness`)."""
+    names: set[str] = set()
+    for node in flowchart.nodes.values():
         for answer in node.answers:
+            names |= condition_variables(answer.unless) | condition_variables(answer.only_when)
             for route in answer.routes:
-                if route.next != RETURN:
-                    out.append((route.next, frozenset(answer.set) | frozenset(route.set)))
-        edges[node.id] = out
-    return edges
+                names |= condition_variables(route.when)
+    for route in flowchart.urgent.routes:
+        names |= condition_variables(route.when)
+    return tuple(sorted(n for n in names if flowchart.variables.get(n, ()) is None and n in flowchart.variables))
 
 
-def live_variables(flowchart: Flowchart, reads: Mapping[str, Iterable[str]]) -> dict[str, frozenset[str]]:
-    """For each node, the variables some later read may still see: backwards data flow over every edge.
+@dataclass
+class Liveness:
+    """The variables some later read may still see, per node and per value of the context variables.
 
-    A variable is live at a node if it is read there, or live at a successor and not set on the
-    way. `@return` edges are left out: advice returns to the node the walk came from, so the search
-    keeps that node's live variables too while it is at advice (see `explore`).
+    A variable is live at a node if it is read there, or live at a successor and not set on the way.
+    Plain liveness ignores which routes a walk can really take; here each node is split by the values
+    of a few boolean variables (`context_variables`), and a route whose `when` the context decides
+    against is not followed, so (for instance) the urgent button's jump back to the subject question
+    does not drag every consent variable into every later situation.
     """
-    edges = _edges(flowchart)
-    reads = {node_id: set(reads.get(node_id, ())) for node_id in flowchart.nodes}
-    live = {node_id: set(read) for node_id, read in reads.items()}
+
+    context: tuple[str, ...]
+    table: dict[tuple[str, Context], frozenset[str]]
+    fallback: dict[str, frozenset[str]]
+
+    def context_of(self, state: State) -> Context:
+        return tuple(state.get(name) for name in self.context)
+
+    def at(self, node_id: str, state: State) -> frozenset[str]:
+        return self.table.get((node_id, self.context_of(state)), self.fallback[node_id])
+
+    def __getitem__(self, node_id: str) -> frozenset[str]:
+        """Live anywhere at this node, whatever the context."""
+        return self.fallback[node_id]
+
+    def values(self):
+        return self.fallback.values()
+
+    def items(self):
+        return self.fallback.items()
+
+
+def live_variables(flowchart: Flowchart, reads: Mapping[str, Iterable[str]]) -> Liveness:
+    """Backwards data flow over every move a walk can make, split by context (see `Liveness`).
+
+    `@return` edges are left out: advice returns to the node the walk came from, so the search keeps
+    that node's live variables too while it is at advice (see `explore`).
+    """
+    context = context_variables(flowchart)
+    urgent = flowchart.urgent
+    reads = {node_id: frozenset(reads.get(node_id, ())) for node_id in flowchart.nodes}
+
+    def moves(node_id: str, ctx: Context):
+        known = dict(zip(context, ctx, strict=True))
+        node = flowchart.node(node_id)
+        if node.is_terminal:
+            return
+        candidates = [(urgent.set, urgent.routes)]
+        for answer in node.answers:
+            if _decide(answer.only_when, known) is False if answer.only_when else False:
+                continue
+            if answer.unless and _decide(answer.unless, known) is True:
+                continue
+            candidates.append((answer.set, answer.routes))
+        for sets, routes in candidates:
+            for route in _possible_routes(routes, known):
+                if route.next == RETURN:
+                    continue
+                after = {**known, **{k: v for k, v in {**sets, **route.set}.items() if k in known}}
+                yield route.next, tuple(after[name] for name in context), frozenset(sets) | frozenset(route.set)
+
+    start: tuple[str, Context] = (START, tuple(None for _ in context))
+    edges: dict[tuple[str, Context], list[tuple[tuple[str, Context], frozenset[str]]]] = {}
+    queue = deque([start])
+    edges[start] = []
+    while queue:
+        here = queue.popleft()
+        for target, ctx, kills in moves(*here):
+            there = (target, ctx)
+            edges[here].append((there, kills))
+            if there not in edges:
+                edges[there] = []
+                queue.append(there)
+    live = {pair: set(reads[pair[0]]) for pair in edges}
     changed = True
     while changed:
         changed = False
-        for node_id, out in edges.items():
-            now = set(reads[node_id])
+        for pair, out in edges.items():
+            now = set(reads[pair[0]])
             for target, kills in out:
                 now |= live[target] - kills
-            if now != live[node_id]:
-                live[node_id], changed = now, True
-    return {node_id: frozenset(names) for node_id, names in live.items()}
+            if now != live[pair]:
+                live[pair], changed = now, True
+    fallback = {node_id: set(reads[node_id]) for node_id in flowchart.nodes}
+    for (node_id, _), names in live.items():
+        fallback[node_id] |= names
+    return Liveness(
+        context=context,
+        table={pair: frozenset(names) for pair, names in live.items()},
+        fallback={node_id: frozenset(names) for node_id, names in fallback.items()},
+    )
 
 
-type Key = tuple[str, tuple[tuple[str, object], ...], str | None]
+type Key = tuple[str, frozenset[tuple[str, object]], str | None]
 
 
 @dataclass
@@ -107,22 +240,108 @@ class Exploration:
         return steps[::-1]
 
 
-def explore(flowchart: Flowchart, live: Mapping[str, frozenset[str]], facts: frozenset[str] = frozenset()) -> Exploration:
+def routing_conditions(flowchart: Flowchart) -> list:
+    """The conditions that decide where a walk goes and how it ends: routes, offers, outcome rules,
+    approval modes, the approver's offers and retention rules."""
+    conditions: list = []
+    for node in flowchart.nodes.values():
+        for answer in node.answers:
+            conditions += [answer.unless, answer.only_when] + [route.when for route in answer.routes]
+    conditions += [route.when for route in flowchart.urgent.routes]
+    for outcome in flowchart.outcomes:
+        conditions += [outcome.when, *outcome.when_any] + [case.when for case in outcome.approval_modes]
+    for answers in flowchart.approver_answers.values():
+        conditions += [a.unless for a in answers] + [a.only_when for a in answers]
+    conditions += [rule.when for rule in flowchart.retention_rules]
+    return conditions
+
+
+def text_conditions(flowchart: Flowchart) -> list:
+    """The conditions that choose what a page shows: node and outcome texts, and fields."""
+    conditions: list = []
+    for node in flowchart.nodes.values():
+        conditions += [t.when for t in (*node.question_variants, *node.hint_variants, *node.more_variants)]
+        conditions += [f.required_when for f in node.fields] + [f.shown_when for f in node.fields]
+    for outcome in flowchart.outcomes:
+        for group in (outcome.title_variants, outcome.summary_variants, outcome.what_to_do_items,
+                      outcome.lawful_basis_items, outcome.record_must_contain_items):
+            conditions += [t.when for t in group]
+    conditions += [t.when for t in flowchart.after_sharing]
+    return conditions
+
+
+def value_classes(flowchart: Flowchart, conditions: Iterable) -> dict[str, dict[object, object]]:
+    """For each variable, its values grouped by what the conditions can tell apart.
+
+    A condition only asks whether a value is in a set, so two values that every condition puts on
+    the same side behave alike everywhere: the search keeps one of them for both (the first of the
+    group in the variable's own order), which changes no route, offer, outcome or check.
+    """
+    seen: dict[str, set[tuple[object, ...]]] = {}
+    for condition in conditions:
+        for clause in clauses_of(condition):
+            for name, value in clause.items():
+                seen.setdefault(name, set()).add(value if isinstance(value, tuple) else (value,))
+    classes: dict[str, dict[object, object]] = {}
+    for name, values in flowchart.variables.items():
+        domain = (True, False) if values is None else values
+        groups: dict[tuple[bool, ...], object] = {}
+        mapping = {}
+        for value in domain:
+            signature = tuple(value in wanted for wanted in sorted(seen.get(name, ()), key=repr))
+            mapping[value] = groups.setdefault(signature, value)
+        classes[name] = mapping
+    return classes
+
+
+def explore(
+    flowchart: Flowchart, live: Liveness, facts: frozenset[str] = frozenset(),
+    classes: Mapping[str, Mapping[object, object]] | None = None,
+) -> Exploration:
     """Breadth-first over every reachable situation, the urgent button and advice returns included.
 
     `facts` names the path facts to track (see `fact_name`); anything else a walk passes is forgotten.
+    `classes` (see `value_classes`) merges values no condition tells apart.
     """
-    keeps: dict[tuple[str, str | None], frozenset[str]] = {}
+    classes = classes or {}
+    facts_at = _fact_index(facts)
+    keeps: dict[tuple[str, str | None, Context], frozenset[str]] = {}
+    terminal = {node_id for node_id, node in flowchart.nodes.items() if node.is_terminal}
 
-    def project(state: State, at: str, return_to: str | None) -> State:
-        keep = keeps.get((at, return_to))
+    def project(state: dict, at: str, return_to: str | None) -> dict:
+        context = live.context_of(state)
+        keep = keeps.get((at, return_to, context))
         if keep is None:
-            keep = keeps[at, return_to] = live[at] | live[return_to] if return_to else live[at]
-        return frozen({k: v for k, v in state.items() if k in keep})
+            keep = live.table.get((at, context), live.fallback[at])
+            if return_to:
+                keep = keep | live.table.get((return_to, context), live.fallback[return_to])
+            keeps[at, return_to, context] = keep
+        return {k: classes[k].get(v, v) if k in classes else v for k, v in state.items() if k in keep}
+
+    # A move's outcome as the walk engine computes it (walk.transition), inlined for speed: the
+    # search makes tens of thousands of them.
+    urgent = flowchart.urgent
+
+    def moves(at: str, state: State, return_to: str | None):
+        node = flowchart.node(at)
+        for answer in node.answers:
+            if not answer.is_offered(state):
+                continue
+            route = answer.route_for(state) if len(answer.routes) > 1 else answer.routes[0]
+            target, new_return = route.next, return_to
+            if target == RETURN:
+                if return_to is None:
+                    continue
+                target, new_return = return_to, None
+            elif target == ADVICE:
+                new_return = at
+            yield at, answer.id, target, {**state, **answer.set, **route.set}, new_return
+        route = urgent.route_for(state)
+        yield URGENT_NODE, URGENT_ANSWER, route.next, {**state, **urgent.set, **route.set}, None
 
     result = Exploration()
-    start_state = project(frozen(), START, None)
-    start: Key = (START, tuple(sorted(start_state.items())), None)
+    start_state = frozen(project({}, START, None))
+    start: Key = (START, frozenset(start_state.items()), None)
     result.order.append(start)
     result.states[start] = start_state
     result.parents[start] = None
@@ -130,25 +349,20 @@ def explore(flowchart: Flowchart, live: Mapping[str, frozenset[str]], facts: fro
     while queue:
         key = queue.popleft()
         at, _, return_to = key
-        state = result.states[key]
-        node = flowchart.node(at)
-        if node.is_terminal:
+        if at in terminal:
             continue
-        moves = [(at, a.id) for a in node.offered_answers(state)] + [(URGENT_NODE, URGENT_ANSWER)]
-        for node_id, answer_id in moves:
-            try:
-                target, new_state, new_return = transition(flowchart, at, state, return_to, node_id, answer_id)
-            except ValueError:
-                continue
-            if facts:
-                passed = {name for name in (fact_name(node_id), fact_name(node_id, answer_id)) if name in facts}
-                if passed:
-                    new_state = frozen({**new_state, **dict.fromkeys(passed, True)})
-            new_state = project(new_state, target, new_return)
-            new_key: Key = (target, tuple(sorted(new_state.items(), key=lambda kv: kv[0])), new_return)
+        state = result.states[key]
+        for node_id, answer_id, target, new_state, new_return in moves(at, state, return_to):
+            if target in terminal:
+                new_return = None  # nothing returns from the end: advice's return point no longer matters
+            for name, answers in facts_at.get(node_id, ()):
+                if answers is None or answer_id in answers:
+                    new_state[name] = True
+            projected = project(new_state, target, new_return)
+            new_key: Key = (target, frozenset(projected.items()), new_return)
             if new_key not in result.parents:
                 result.parents[new_key] = (key, node_id, answer_id)
-                result.states[new_key] = new_state
+                result.states[new_key] = frozen(projected)
                 result.order.append(new_key)
                 queue.append(new_key)
     return result

@@ -67,9 +67,9 @@ def test_next_must_name_a_node():
     )
 
 
-def test_return_is_only_allowed_on_seek_advice_resolved():
+def test_return_is_only_allowed_on_the_answers_of_seek_advice():
     text = broken("{id: go, label: \"Go\", next: confidential}", "{id: go, label: \"Go\", next: \"@return\"}")
-    assert any("'@return' is only allowed on seek_advice: resolved" in p for p in problems_for(text))
+    assert any("'@return' is only allowed on the answers of seek_advice" in p for p in problems_for(text))
 
 
 def test_unreachable_node_is_rejected():

@@ -104,9 +104,9 @@ def test_a_case_must_lead_to_a_node():
     reported(text, "next: mca_elsewhere", "answer 'unable' of 'consent' leads to 'mca_elsewhere', which is not a node")
 
 
-def test_return_is_not_allowed_in_a_case():
+def test_return_in_a_case_is_allowed_only_at_seek_advice():
     text = broken("            next: mca_support", '            next: "@return"')
-    reported(text, '"@return"', "case 1 of `next` of answer 'unable' of node 'consent': '@return' is not allowed in a conditional route")
+    reported(text, '"@return"', "'@return' is only allowed on the answers of seek_advice")
 
 
 def test_an_empty_case_list_is_rejected():
