@@ -1,4 +1,4 @@
-"""`manage.py flowchart validate|walk|replay`: the flowchart's command-line contract (spec section 6)."""
+"""`manage.py flowchart validate|prove|walk|replay`: the flowchart's command-line contract (spec sections 6 and 8.3)."""
 
 from __future__ import annotations
 
@@ -22,16 +22,21 @@ from isg.engine import (
     outcome_of,
     replay,
 )
+from isg.engine.prove import prove
 
 
 class Command(BaseCommand):
-    help = "Validate the flowchart, replay a walk from a file, or replay every worked example."
+    help = "Validate the flowchart, prove its safety rules, replay a walk from a file, or replay every worked example."
     requires_system_checks = []  # the point of `validate` is to report a broken file, not to refuse to start
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
         validate = sub.add_parser("validate", help="Check a flowchart file and print its version and hash.")
         validate.add_argument("path", nargs="?", help="Flowchart file (default: the shipped one).")
+        prove = sub.add_parser("prove", help="Prove the safety rules over every walk, or print a counterexample.")
+        prove.add_argument("path", nargs="?", help="Flowchart file (default: the shipped one).")
+        prove.add_argument("--rule", action="append", dest="rules", metavar="ID", help="Prove only this rule (repeatable).")
+        prove.add_argument("--json", action="store_true", help="Print one JSON object.")
         walk = sub.add_parser("walk", help="Replay answers from a JSON or YAML file, without a database.")
         walk.add_argument("--answers", required=True, help="A list of {node, answer} objects, in order.")
         walk.add_argument("--flowchart", help="Flowchart file (default: the shipped one).")
@@ -53,7 +58,49 @@ class Command(BaseCommand):
 
     def _validate(self, *, path: str | None, **options: Any) -> None:
         flowchart = self._load(path)
+        if flowchart.safety:
+            proof = prove(flowchart)
+            if not proof.ok:
+                self._report_broken(proof, flowchart)
+                sys.exit(1)
         self.stdout.write(f"ok {flowchart.version} sha256:{flowchart.sha256}")
+
+    def _prove(self, *, path: str | None, rules: list[str] | None, json: bool, **options: Any) -> None:
+        flowchart = self._load(path)
+        known = {rule.id for rule in flowchart.safety}
+        unknown = sorted(set(rules or ()) - known)
+        if unknown:
+            raise CommandError(f"no safety rule {', '.join(unknown)} in {flowchart.path} (rules: {', '.join(sorted(known, key=_rule_number)) or 'none'})")
+        proof = prove(flowchart, rules)
+        if json:
+            self.stdout.write(_dumps({
+                "proven": proof.ok, "rules": [r.id for r in proof.rules], "final_states": proof.final_states,
+                "broken": [
+                    {"rule": c.rule.id, "title": c.rule.title, "check_line": c.check.line, "at": c.at,
+                     "state": {k: v for k, v in c.state.items() if not k.startswith("@")}, "counterexample": c.steps}
+                    for c in proof.broken
+                ],
+                "approval": [{"outcome": g.outcome, "mode": g.mode, "counterexample": g.steps} for g in proof.approval_gaps],
+            }))
+        elif proof.ok:
+            self.stdout.write(proof.summary())
+        else:
+            self._report_broken(proof, flowchart)
+        if not proof.ok:
+            sys.exit(1)
+
+    def _report_broken(self, proof, flowchart: Flowchart) -> None:
+        """Each broken rule: its id, where it broke, and a shortest counterexample `flowchart walk` replays."""
+        for broken in proof.broken:
+            self.stderr.write(f"{flowchart.path}:{broken.check.line}: {broken.describe()}")
+            self.stderr.write(f"  rule: {broken.rule.text}")
+            self.stderr.write("  counterexample (save as walk.json, then: manage.py flowchart walk --answers walk.json):")
+            self.stderr.write(_indent(_dumps(broken.steps)))
+        for gap in proof.approval_gaps:
+            self.stderr.write(f"{flowchart.path}:{gap.line}: {gap.describe()}")
+            self.stderr.write("  counterexample:")
+            self.stderr.write(_indent(_dumps(gap.steps)))
+        self.stderr.write(proof.summary())
 
     def _walk(self, *, answers: str, flowchart: str | None, json: bool, **options: Any) -> None:
         chart = self._load(flowchart)
@@ -70,7 +117,8 @@ class Command(BaseCommand):
             "at": position.at,
             "complete": complete,
             "outcome": outcome.id if outcome else None,
-            "requires_approval": bool(outcome and outcome.requires_approval),
+            "requires_approval": bool(outcome and outcome.approval_mode_for(position.state) != "none"),
+            "approval_mode": outcome.approval_mode_for(position.state) if outcome else None,
             "state": dict(position.state),
             "flowchart_sha256": chart.sha256,
         }
@@ -80,7 +128,8 @@ class Command(BaseCommand):
         for step in position.steps:
             self.stdout.write(f"{step.node}: {step.answer}")
         if complete:
-            approval = " (needs line-manager approval)" if result["requires_approval"] else ""
+            approval = {"before_sharing": " (needs approval before sharing)",
+                        "after_sharing": " (share now; reviewed after sharing)"}.get(result["approval_mode"], "")
             self.stdout.write(f"outcome: {result['outcome']}{approval}")
         else:
             self.stdout.write(f"at: {position.at} (not yet complete)")
@@ -145,3 +194,11 @@ def _read_answers(path: str) -> list[Step]:
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, indent=2, sort_keys=False)
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" for line in text.splitlines())
+
+
+def _rule_number(rule_id: str) -> int:
+    return int(rule_id[1:]) if rule_id[1:].isdigit() else 0
