@@ -93,10 +93,10 @@ def make_decision(owner: User, outcome: str = "outcome_share_with_consent", *, s
     from isg.decisions import services
     from isg.flowchart.services import current_flowchart
     from tests.decisions.helpers import FIELD_VALUES
-    from tests.engine.walks import WALKS
+    from tests.engine.walks import EXTRA_WALKS, WALKS
 
     flowchart = current_flowchart()
-    pairs = [pair.split(":") for pair in WALKS[outcome]][:upto]
+    pairs = [pair.split(":") for pair in {**WALKS, **EXTRA_WALKS}[outcome]][:upto]
 
     def step(node_id: str, answer: str):
         fields = {f.id: FIELD_VALUES[f.id] for f in flowchart.node(node_id).fields if f.id in FIELD_VALUES}

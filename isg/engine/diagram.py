@@ -82,6 +82,8 @@ PHRASES: dict[str, dict[StateValue, str]] = {
     "consenter": {
         "self": "they decide for themselves",
         "pr_holder": "a person with parental responsibility decides",
+        "attorney": "an attorney decides",
+        "deputy": "a Court of Protection deputy decides",
         "attorney_or_deputy": "an attorney or deputy decides",
     },
     "consent_status": {
@@ -110,6 +112,34 @@ PHRASES: dict[str, dict[StateValue, str]] = {
         "approved": "your manager agreed",
         "retrospective": "approval will follow afterwards",
         "not_approved": "your manager did not agree",
+    },
+    "requester_verified": {"yes": "you checked who is asking", "no": "you could not check who is asking"},
+    "duty_basis": {
+        "court_order": "a court order requires it",
+        "s47_request": "a child protection (s.47) request requires it",
+        "s16h_requirement": "the safeguarding partners require it (s.16H)",
+        "care_act_s45": "a Safeguarding Adults Board requires it (s.45)",
+        "fgm_report": "the FGM reporting duty applies",
+        "other_law": "another law requires it",
+    },
+    "not_confidential_reason": {"public": "it is already public", "trivial": "it is trivial"},
+    "harm_ground": {
+        "child_significant_harm": "a child is at risk of significant harm",
+        "adult_at_risk": "an adult at risk may be abused or neglected",
+        "under_13": "sexual activity involved a child under 13",
+        "others_serious": "someone else is at risk of serious harm",
+        "serious_crime": "a serious crime may be committed",
+    },
+    "sexual_flags": {True: "signs of sexual abuse or exploitation were recorded", False: "no signs were recorded"},
+    "recipient_route": {
+        "statutory": "it goes to social care, the police, a strategy meeting or MARAC",
+        "other": "it goes to another organisation or person",
+    },
+    "recipient_kind": {
+        "social_care": "it goes to social care",
+        "police": "it goes to the police",
+        "multi_agency_meeting": "it goes to a strategy meeting or MARAC",
+        "other": "it goes to another organisation or person",
     },
     "decision": {"share": "the decision is to share", "do_not_share": "the decision is not to share"},
     "limited": {True: "only part is shared", False: "everything relevant is shared"},
@@ -502,12 +532,18 @@ def _urgent(d: _Drawing) -> None:
         fillcolor=PATH_FILL if pressed else "white",
     ))
     d.lines.append(f"  {{ rank=same; {name}; {_node_name(START)}; }}")
-    on_path = (URGENT_NODE, URGENT_ANSWER, urgent.next) in d.moves
-    d.add(f"{name} -> {_node_name(urgent.next)}" + _attrs(
-        label=_edge_label(["From any question"], "", on_path), id=d.id("edge", "urgent"),
-        class_=_classes("isg-answer", "isg-urgent-edge", on_path and PATH_CLASS),
-        style="dashed", **(_edge_look(on_path) or {"color": URGENT_COLOUR, "penwidth": 2}),
-    ))
+    # One arrow per place the button can lead, each saying when (the first matching case wins).
+    targets: dict[str, list[str]] = {}
+    for route in urgent.routes:
+        targets.setdefault(route.next, []).append(f"if {describe_condition(route.when)}" if route.when else OTHERWISE)
+    for index, (target, conditions) in enumerate(targets.items()):
+        on_path = (URGENT_NODE, URGENT_ANSWER, target) in d.moves
+        words = ["From any question"]
+        d.add(f"{name} -> {_node_name(target)}" + _attrs(
+            label=_edge_label(words, "", on_path), id=d.id("edge", "urgent" if index == 0 else f"urgent-{target}"),
+            class_=_classes("isg-answer", "isg-urgent-edge", on_path and PATH_CLASS),
+            style="dashed", **(_edge_look(on_path) or {"color": URGENT_COLOUR, "penwidth": 2}),
+        ))
 
 
 def _not_sure_note(d: _Drawing) -> str:

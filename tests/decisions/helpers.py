@@ -19,6 +19,9 @@ FIELD_VALUES = {
     "recipient_name": "Duty social worker", "recipient_role": "Social worker", "recipient_agency": "Children's social care",
     "method_description": "Hand delivered", "not_informing_reason": "increases_risk",
     "inform_who": "I will tell her mother by phone", "inform_by": "1 1 2099", "reconsider_date": "1 1 2099",
+    "verified_how": "Called back through the police switchboard", "child_age": "7", "young_person_age": "16",
+    "not_confidential_detail": "Published in the local paper", "request_accuracy_confirmed": "yes",
+    "fgm_discovered": "yes",
 }
 
 

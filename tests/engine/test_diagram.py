@@ -18,7 +18,7 @@ from isg.engine.diagram import (
     path_edges,
     to_dot,
 )
-from isg.engine.model import RETURN, condition_values
+from isg.engine.model import RETURN, clauses_of, condition_values
 
 from .walks import WALKS, steps
 
@@ -129,16 +129,19 @@ def test_not_sure_is_one_note_instead_of_an_arrow_from_every_question(live_flowc
     assert [e for e in into_advice if e[0] == "not_sure"]
     assert flat(nodes["not_sure"]["label"]).startswith(NOT_SURE_NOTE)
     assert nodes["not_sure"]["shape"] == "note"
-    # The advice question's "@return" answer loops back to the note, once.
+    # Each advice answer that can go back ("@return") loops back to the note, once.
+    returning = [a for a in live_flowchart.node(ADVICE).answers if any(r.next == RETURN for r in a.routes)]
     returns = [e for e in edges if e[0] == f"n:{ADVICE}" and e[1] == "not_sure"]
-    assert len(returns) == 1 and "back to the question you were not sure about" in flat(returns[0][2]["label"])
+    assert returning and len(returns) == len(returning)
+    assert all("back to the question you were not sure about" in flat(e[2]["label"]) for e in returns)
 
 
-def test_the_urgent_jump_is_shown_once(live_flowchart, live_dot):
+def test_the_urgent_jump_is_one_box_with_an_arrow_to_each_place_it_can_lead(live_flowchart, live_dot):
     nodes, edges = statements(live_dot)
     assert live_flowchart.urgent.label in flat(nodes["urgent"]["label"])
     urgent_edges = [e for e in edges if e[0] == "urgent"]
-    assert [(e[1], flat(e[2]["label"])) for e in urgent_edges] == [(f"n:{live_flowchart.urgent.next}", "From any question")]
+    targets = list(dict.fromkeys(f"n:{r.next}" for r in live_flowchart.urgent.routes))
+    assert [(e[1], flat(e[2]["label"])) for e in urgent_edges] == [(t, "From any question") for t in targets]
 
 
 def test_a_conditional_route_is_one_arrow_per_target_labelled_with_the_condition_in_plain_words(live_dot):
@@ -167,8 +170,8 @@ def test_every_condition_the_live_flowchart_routes_or_offers_on_has_plain_words(
             conditions += [answer.only_when, answer.unless, *(r.when for r in answer.routes)]
     for outcome in live_flowchart.outcomes:
         conditions += [outcome.when, *outcome.when_any]
-    missing = {(variable, value) for c in conditions for variable, values in c.items()
-               for value in condition_values(values) if not has_phrase(variable, value)}
+    missing = {(variable, value) for c in conditions for clause in clauses_of(c) for variable, values in clause.items()
+               for value in condition_values(values) if value is not None and not has_phrase(variable, value)}
     assert not missing
     assert describe_condition({"mother_age": "under_16"}) == "the mother is under 16"
     assert describe_condition({"direction": ("asked_to_share", "want_to_share")}) == (
@@ -195,12 +198,12 @@ def test_the_outline_numbers_every_question_and_resolves_where_each_answer_leads
 
 
 NOT_SURE_WALK = ("start:want_to_share", "emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only",
-                 "identifiable:yes", "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
-                 "consent_safe_to_ask:no_safe", "consent_practicable:yes", "consent_from_whom:adult_18_plus",
+                 "identifiable:yes", "consent_from_whom:adult_18_plus", "confidential:not_sure", "seek_advice:resolved",
+                 "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
                  "adult_capacity_doubt:no", "consent_outcome:unable_right_now", "mca_support:yes",
                  "mca_functional:yes_cannot", "mca_causation:yes", "lacks_capacity:no_or_unsafe",
-                 "best_interests:share", "manager_approval:approved", "minimum_necessary:all_relevant",
-                 "recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform")
+                 "best_interests:share", "best_interests_harm:adult_at_risk", "minimum_necessary:all_relevant",
+                 "recipient_check:yes_social_care", "secure_method:secure_email", "inform_person:will_inform")
 
 
 def _on_path(attrs) -> bool:
@@ -237,16 +240,16 @@ def test_a_shared_arrow_marks_which_of_its_answers_was_chosen(live_flowchart):
     _, edges = statements(to_dot(live_flowchart, walk))
     from_start = [flat(a["label"]) for s, t, a in edges if s == "n:start"]
     assert from_start == [
-        "• Someone has asked me to share information your path: • I want to share information "
-        "• I want to ask for information"
+        "Someone has asked me to share information",
+        "your path: • I want to share information • I want to ask for information",
     ]
 
 
 def test_the_urgent_button_on_a_path_highlights_the_urgent_box_and_its_arrow(live_flowchart):
-    walk = steps("start:want_to_share", "*:urgent", "minimum_necessary:all_relevant")
+    walk = steps("start:want_to_share", "*:urgent", "consent_from_whom:adult_18_plus", "minimum_necessary:all_relevant")
     nodes, edges = statements(to_dot(live_flowchart, walk))
     assert _on_path(nodes["urgent"])
-    assert [t for s, t, a in edges if s == "urgent" and _on_path(a)] == ["n:minimum_necessary"]
+    assert [t for s, t, a in edges if s == "urgent" and _on_path(a)] == ["n:consent_from_whom"]
     assert _on_path(nodes["n:emergency_check"])  # where the button was pressed
     assert not _on_path(nodes["n:purpose"])
 
