@@ -39,6 +39,7 @@ from .search import (
     routing_conditions,
     value_classes,
 )
+from .walk import Step, replay
 
 
 @dataclass(frozen=True)
@@ -268,7 +269,10 @@ def _check_group(
             if check.if_ is not None and not evaluate(check.if_, situation):
                 continue
             if not evaluate(check.require, situation):
-                broken[marker] = Counterexample(rule, check, exploration.walk_to(key), at, dict(state))
+                walk = exploration.walk_to(key)
+                # The search may keep one value for several alike; the report shows the walk's own.
+                real = replay(flowchart, [Step(s["node"], s["answer"]) for s in walk]).state
+                broken[marker] = Counterexample(rule, check, walk, at, dict(real))
     return list(broken.values()), len(finals)
 
 
