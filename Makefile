@@ -46,6 +46,7 @@ test: test-deps  ## Install everything the tests need and run the whole suite
 	@# The production settings, as `ISG_ENV=production` starts them; `check` never connects to the
 	@# database or Redis, so these addresses need nothing listening (none is on port 1).
 	ISG_ENV=production ISG_DEBUG=0 ISG_SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef \
+	  ISG_AUDIT_ANCHOR_KEY=anchor-check-$$(date +%s%N)-not-a-real-key ISG_AUDIT_ANCHOR_PATH=/nonexistent/anchors.jsonl \
 	  DATABASE_URL=postgres://isg@127.0.0.1:1/isg_deploy_check REDIS_URL=redis://127.0.0.1:1/0 ISG_ALLOWED_HOSTS=isg.example.org \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
@@ -115,4 +116,4 @@ bench-load: app-system-deps $(VENV)/.bench  ## Locust: errors, lost answers and 
 	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 test-results
+	rm -rf $(VENV) staticfiles db.sqlite3 audit-anchors-db.jsonl test-results
