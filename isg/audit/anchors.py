@@ -129,11 +129,16 @@ def configured_path() -> Path:
 # -- writing ------------------------------------------------------------------------------------
 
 
-def current_anchor(*, now: datetime, key: str) -> Anchor:
+def current_anchor(*, now: datetime | None = None, key: str) -> Anchor:
     """A signed anchor of the chain as committed now (a committed head always ends a whole prefix:
-    appends hold the chain lock until they commit, services.py)."""
+    appends hold the chain lock until they commit, services.py).
+
+    The time is read after the head, so everything it signs was committed before `anchored_at`:
+    a backup taken at a later time holds it (`audit verify --anchored-before`).
+    """
     head = AuditEvent.objects.order_by("-seq").values_list("seq", "id", "hash").first()
     events, last_id, digest = head if head else (0, None, GENESIS)
+    now = now or timezone.now()
     anchor = Anchor(anchored_at=canonical_time(now), events=events, last_id=last_id, head=digest, key_id=key_id(key))
     return anchor.signed(key)
 
@@ -157,7 +162,7 @@ def write_anchor(*, now: datetime | None = None, path: Path | None = None, key: 
         if problem:
             logger.error("audit anchor refused: %s", problem)
             raise AnchorError(f"{problem}; no anchor written")
-        anchor = current_anchor(now=now or timezone.now(), key=key)
+        anchor = current_anchor(now=now, key=key)
         os.write(fd, anchor.to_line().encode("ascii"))
         os.fsync(fd)
     finally:
@@ -195,6 +200,7 @@ class AnchorReport:
     newest: Anchor | None = None
     problem: str = ""  # what is wrong, in one line ("" when nothing is)
     note: str = ""  # why nothing could be checked, when that is not itself a failure
+    later: int = 0  # anchors signed at or after `before`, whose signatures alone were checked
 
     @property
     def ok(self) -> bool:
@@ -205,9 +211,10 @@ class AnchorReport:
             return f"anchor check failed: {self.problem}"
         if self.note:
             return f"not anchored: {self.note}"
+        later = f" ({self.later} later ones signed, not held: they are after the time given)" if self.later else ""
         return (
             f"ok {self.checked} anchors in {self.path}, each signed and held by the chain; the newest, "
-            f"{self.newest.anchored_at}, is {self.newest.events} events, head {self.newest.head[:16]}"
+            f"{self.newest.anchored_at}, is {self.newest.events} events, head {self.newest.head[:16]}{later}"
         )
 
 
@@ -217,13 +224,14 @@ UNANCHORED = (
 )
 
 
-def check_anchors(*, path: Path | None = None, key: str | None = None) -> AnchorReport:
+def check_anchors(*, path: Path | None = None, key: str | None = None, before: datetime | None = None) -> AnchorReport:
     """Check every anchor in the file against its signature, then against the chain, oldest first.
 
     The first problem is reported: a line that is not an anchor, or is signed with another key or
     not at all (forged or altered); then an anchor the chain no longer holds, because it has fewer
     events than the anchor signed (the newest were deleted), or the event the anchor signed is
     gone or has another hash (the chain was rewritten). No anchor file: a note, not a failure.
+    `before`: only anchors signed before it must be held (a restored backup taken at that time).
     """
     path = Path(path) if path else getattr(settings, "ISG_AUDIT_ANCHOR_PATH", None)
     if not path:
@@ -245,14 +253,18 @@ def check_anchors(*, path: Path | None = None, key: str | None = None) -> Anchor
         if problem:
             return AnchorReport(path, len(anchors), problem=problem)
         anchors.append((where, anchor))
+    signed = len(anchors)
+    if before is not None:
+        anchors = [(where, anchor) for where, anchor in anchors if anchor.anchored_at < canonical_time(before)]
     if not anchors:
-        return AnchorReport(path, note=f"{path} holds no anchors yet; {UNANCHORED}")
+        when = f" signed before {canonical_time(before)}" if before is not None and signed else ""
+        return AnchorReport(path, note=f"{path} holds no anchors{when} yet; {UNANCHORED}", later=signed)
     length, hashes = _chain_facts([anchor for _, anchor in anchors])
     for index, (where, anchor) in enumerate(anchors):
         problem = _chain_problem(anchor, where, length, hashes)
         if problem:
             return AnchorReport(path, len(anchors), anchors[-1][1], problem=problem + _still_held(anchors[:index]))
-    return AnchorReport(path, len(anchors), anchors[-1][1])
+    return AnchorReport(path, len(anchors), anchors[-1][1], later=signed - len(anchors))
 
 
 def _lines(path: Path) -> Iterator[tuple[int, str]]:

@@ -306,3 +306,24 @@ def test_an_anchored_empty_chain_verifies_and_later_events_extend_it(anchor_file
     add_events(2)
     code, out, _ = verify()
     assert code == 0 and out.splitlines()[-1].endswith("is 0 events, head 0000000000000000")
+
+
+@pytest.mark.django_db
+def test_a_restored_backup_is_checked_against_the_anchors_signed_before_it_was_taken(anchor_file, attacker):
+    add_events(5)
+    anchors.write_anchor(now=NOW)
+    add_events(3)
+    anchors.write_anchor(now=LATER)
+    attacker("DELETE FROM audit_auditevent WHERE seq > 5")  # as a backup taken between the two anchors
+    assert verify()[0] == 1  # against every anchor: the three events after the backup are missing
+    code, out, err = verify("--anchored-before", "20261130T120000Z")  # as in the name backup.sh gives a dump
+    assert (code, err) == (0, "")
+    assert out.splitlines()[-1].endswith("is 5 events, head " + AuditEvent.objects.get(seq=5).hash[:16]
+                                         + " (1 later ones signed, not held: they are after the time given)")
+    # A backup missing an event anchored before it was taken still fails, and so does a forged later line.
+    attacker("DELETE FROM audit_auditevent WHERE seq = 5")
+    assert "the newest event (seq 5) was deleted" in verify("--anchored-before", "2026-11-30T12:00:00Z")[2]
+    anchor_file.write_text(anchor_file.read_text().replace('"events":8', '"events":4'))
+    assert verify("--anchored-before", "2026-11-30T12:00:00Z")[2].endswith(
+        "line 2: the signature does not match: the anchor was forged or altered"
+    )

@@ -1,4 +1,4 @@
-"""`manage.py audit verify [--anchors PATH]` and `manage.py audit anchor`.
+"""`manage.py audit verify [--anchors PATH] [--anchored-before TIME]` and `manage.py audit anchor`.
 
 verify: recompute the whole audit chain and name the first broken event; check every record chained
 by digest against its entries (today the decision history: isg.decisions.history.verify_events),
@@ -12,6 +12,8 @@ anchor: sign the chain's head and append it to the anchor file (and the log).
 from __future__ import annotations
 
 import sys
+from argparse import ArgumentTypeError
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,12 @@ class Command(BaseCommand):
             "--anchors", metavar="PATH", type=Path,
             help="The anchor file to check against (default: ISG_AUDIT_ANCHOR_PATH).",
         )
+        verify.add_argument(
+            "--anchored-before", metavar="TIME", type=_utc_time,
+            help="Only anchors signed before TIME (ISO 8601, e.g. 2026-11-30T02:00:00Z, or 20261130T020000Z as in a "
+            "backup's name) must be held by the chain: for a restored backup taken then. Every line's signature "
+            "is still checked.",
+        )
         sub.add_parser(
             "anchor",
             help="Sign the chain's head with ISG_AUDIT_ANCHOR_KEY and append it to ISG_AUDIT_ANCHOR_PATH and the log.",
@@ -59,7 +67,7 @@ class Command(BaseCommand):
         reports = [
             verify_chain(),
             *(import_string(check)() for check in RECORD_CHECKS),
-            check_anchors(path=options.get("anchors")),
+            check_anchors(path=options.get("anchors"), before=options.get("anchored_before")),
         ]
         broken = [report for report in reports if not report.ok]
         if broken:
@@ -67,3 +75,13 @@ class Command(BaseCommand):
             self.stderr.write("\n".join(str(report) for report in broken))
             sys.exit(1)
         self.stdout.write("\n".join(str(report) for report in reports))
+
+
+def _utc_time(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"{value!r} is not an ISO 8601 time such as 2026-11-30T02:00:00Z") from None
+    if moment.tzinfo is None:
+        raise ArgumentTypeError(f"{value!r} has no time zone: end it with Z for UTC")
+    return moment
