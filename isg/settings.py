@@ -142,6 +142,9 @@ ISG_AUDIT_ANCHOR_KEY = anchor_key(env_str("ISG_AUDIT_ANCHOR_KEY"), debug=DEBUG)
 ISG_AUDIT_ANCHOR_PATH = anchor_path(
     env_str("ISG_AUDIT_ANCHOR_PATH"), debug=DEBUG, databases=DATABASES, base_dir=BASE_DIR
 )
+# PostgreSQL's maintenance role (isg/ops/roles.py), the one that may rewrite history's free text: read
+# by `retention apply` only. Set it in that job's environment, not the app servers'.
+ISG_MAINTENANCE_DATABASE_URL = env_str("ISG_MAINTENANCE_DATABASE_URL")
 
 # ISG_ENV=production: refuse to start (manage.py in one line, WSGI/ASGI with the same reason) rather
 # than serve real records with DEBUG, SQLite, a guessable secret or an unanchored audit chain. The

@@ -21,3 +21,4 @@ LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "W
 # so `audit verify` says "not anchored" and a test that anchors must point the path at its tmp_path.
 ISG_AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-0123456789abcdef"
 ISG_AUDIT_ANCHOR_PATH = Path(tempfile.gettempdir()) / "isg-tests-no-anchor-folder" / "anchors.jsonl"
+ISG_MAINTENANCE_DATABASE_URL = ""  # retention runs as the test database's own user unless a test sets it

@@ -15,7 +15,8 @@ On PostgreSQL each table also gets a statement-level trigger `<prefix>_refuse_tr
 even the tables' owner. SQLite has no TRUNCATE: its `DELETE FROM <table>` fires the row trigger.
 The test runner empties tables between tests with TRUNCATE: isg/audit's `flush` command lifts
 these triggers for the flush and puts them back in the same transaction. In production the
-application's role holds INSERT and SELECT only on these tables (reliability spec AT-4).
+application's role holds INSERT and SELECT only on these tables (reliability spec AT-4; the
+grants are `manage.py db_roles`, isg/ops/roles.py).
 
 Retention (isg/retention) is the one writer allowed to UPDATE the decision history and the
 amendments, and only their free-text columns (`retention_columns`), only inside its own
