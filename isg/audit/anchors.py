@@ -146,10 +146,10 @@ def current_anchor(*, now: datetime | None = None, key: str) -> Anchor:
 def write_anchor(*, now: datetime | None = None, path: Path | None = None, key: str | None = None) -> Anchor:
     """Sign the chain's head and append it to the anchor file, then log it; return the anchor.
 
-    The defaults are settings.ISG_AUDIT_ANCHOR_PATH and ISG_AUDIT_ANCHOR_KEY. Refuses (AnchorError,
-    also logged as an error) when either is unset, when the file's folder does not exist, or when
-    the newest anchor in the file is forged or no longer held by the chain: signing the chain as
-    it is then would bless the tampering. Anchors are appended under an exclusive lock on the file.
+    The defaults are settings.ISG_AUDIT_ANCHOR_PATH and ISG_AUDIT_ANCHOR_KEY. Refuses (AnchorError)
+    when either is unset, when the file's folder does not exist, or when the newest anchor in the
+    file is forged or no longer held by the chain (also logged as an error, for alerting): signing
+    the chain as it is then would bless the tampering. Appends under an exclusive lock on the file.
     """
     key = key or configured_key()
     path = Path(path) if path else configured_path()
@@ -211,11 +211,17 @@ class AnchorReport:
             return f"anchor check failed: {self.problem}"
         if self.note:
             return f"not anchored: {self.note}"
-        later = f" ({self.later} later ones signed, not held: they are after the time given)" if self.later else ""
+        later = ""
+        if self.later:
+            later = f" ({_count(self.later, 'later one')} signed, not checked against the chain: after the time given)"
         return (
-            f"ok {self.checked} anchors in {self.path}, each signed and held by the chain; the newest, "
+            f"ok {_count(self.checked, 'anchor')} in {self.path}, each signed and held by the chain; the newest, "
             f"{self.newest.anchored_at}, is {self.newest.events} events, head {self.newest.head[:16]}{later}"
         )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 UNANCHORED = (

@@ -292,7 +292,7 @@ def test_verify_checks_the_anchor_file_named_on_the_command_line(tmp_path, attac
     add_events(4)
     anchors.write_anchor(now=NOW, path=elsewhere)
     code, out, _ = verify("--anchors", str(elsewhere))
-    assert code == 0 and out.splitlines()[-1].startswith(f"ok 1 anchors in {elsewhere}, ")
+    assert code == 0 and out.splitlines()[-1].startswith(f"ok 1 anchor in {elsewhere}, ")
     attacker("DELETE FROM audit_auditevent WHERE seq = 4")
     code, _, err = verify("--anchors", str(elsewhere))
     assert code == 1
@@ -319,7 +319,7 @@ def test_a_restored_backup_is_checked_against_the_anchors_signed_before_it_was_t
     code, out, err = verify("--anchored-before", "20261130T120000Z")  # as in the name backup.sh gives a dump
     assert (code, err) == (0, "")
     assert out.splitlines()[-1].endswith("is 5 events, head " + AuditEvent.objects.get(seq=5).hash[:16]
-                                         + " (1 later ones signed, not held: they are after the time given)")
+                                         + " (1 later one signed, not checked against the chain: after the time given)")
     # A backup missing an event anchored before it was taken still fails, and so does a forged later line.
     attacker("DELETE FROM audit_auditevent WHERE seq = 5")
     assert "the newest event (seq 5) was deleted" in verify("--anchored-before", "2026-11-30T12:00:00Z")[2]
