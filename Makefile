@@ -28,12 +28,20 @@ run: app-system-deps app-deps demo-db  ## Set up and run the app and its task wo
 	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 # `make serve`: as production runs it (README, "Running in production"). Configuration comes from the
-# environment (ISG_SECRET_KEY at least; ISG_ENV=production, DATABASE_URL, REDIS_URL for real use).
-# Migrations are a release step (`manage.py migrate`, once), not part of starting a server.
+# environment (ISG_SECRET_KEY at least; ISG_ENV=production, DATABASE_URL, REDIS_URL, ISG_AUDIT_ANCHOR_KEY
+# and ISG_AUDIT_ANCHOR_PATH for real use). Migrations are a release step (`manage.py migrate`, once, as
+# the tables' owner, then `manage.py db_roles --apply`), not part of starting a server.
+# Two database roles on PostgreSQL (README, "Database roles"): the servers and the worker connect as the
+# app's role, which may only add to and read the history:
+#   DATABASE_URL=postgres://isg_app:...@db:5432/isg make serve
+# and only the retention job connects as the maintenance role, which may also blank history's free text:
+#   ISG_MAINTENANCE_DATABASE_URL=postgres://isg_maintenance:...@db:5432/isg .venv/bin/python manage.py retention apply
 WEB_WORKERS ?= 3
 WEB_THREADS ?= 2
 serve: app-system-deps app-deps  ## Run gunicorn (several workers) and the task worker, static files hashed and compressed
 	$(PY) manage.py collectstatic --noinput --verbosity 0
+	@# Which role is which, and a warning (not a stop) if the app's may change history; SQLite has no roles.
+	@$(PY) manage.py db_roles --check || echo "make serve: WARNING: the database roles are not as README \"Database roles\" says (above)" >&2
 	@# Here the task worker runs beside the server and stops with it; in production it is its own service.
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
@@ -46,6 +54,7 @@ test: test-deps  ## Install everything the tests need and run the whole suite
 	@# The production settings, as `ISG_ENV=production` starts them; `check` never connects to the
 	@# database or Redis, so these addresses need nothing listening (none is on port 1).
 	ISG_ENV=production ISG_DEBUG=0 ISG_SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef \
+	  ISG_AUDIT_ANCHOR_KEY=anchor-check-$$(date +%s%N)-not-a-real-key ISG_AUDIT_ANCHOR_PATH=/nonexistent/anchors.jsonl \
 	  DATABASE_URL=postgres://isg@127.0.0.1:1/isg_deploy_check REDIS_URL=redis://127.0.0.1:1/0 ISG_ALLOWED_HOSTS=isg.example.org \
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
@@ -115,4 +124,4 @@ bench-load: app-system-deps $(VENV)/.bench  ## Locust: errors, lost answers and 
 	$(PY) bench/load.py $(LOAD_ARGS)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 test-results
+	rm -rf $(VENV) staticfiles db.sqlite3 audit-anchors-db.jsonl test-results

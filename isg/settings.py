@@ -7,6 +7,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from isg.ops.configuration import (
+    anchor_key,
+    anchor_path,
     cache_config,
     database_config,
     production_problems,
@@ -133,9 +135,24 @@ except ImproperlyConfigured as exc:
     ISG_CONFIGURATION_ERROR = ISG_CONFIGURATION_ERROR or str(exc)
 SESSION_ENGINE = session_engine(REDIS_URL if "redis" in CACHES["default"]["BACKEND"] else "")
 
+# The audit chain's head, signed and written outside the database (isg/audit/anchors.py): the key is
+# never stored in the database, and the file is the DPO's. Development gets a fixed key and one file
+# per database in the project folder; production refuses to start without both.
+ISG_AUDIT_ANCHOR_KEY = anchor_key(env_str("ISG_AUDIT_ANCHOR_KEY"), debug=DEBUG)
+ISG_AUDIT_ANCHOR_PATH = anchor_path(
+    env_str("ISG_AUDIT_ANCHOR_PATH"), debug=DEBUG, databases=DATABASES, base_dir=BASE_DIR
+)
+# PostgreSQL's maintenance role (isg/ops/roles.py), the one that may rewrite history's free text: read
+# by `retention apply` only. Set it in that job's environment, not the app servers'.
+ISG_MAINTENANCE_DATABASE_URL = env_str("ISG_MAINTENANCE_DATABASE_URL")
+
 # ISG_ENV=production: refuse to start (manage.py in one line, WSGI/ASGI with the same reason) rather
-# than serve real records with DEBUG, SQLite or a guessable secret. The system check repeats this.
-_PRODUCTION_PROBLEMS = production_problems(env=ISG_ENV, debug=DEBUG, secret_key=SECRET_KEY, databases=DATABASES)
+# than serve real records with DEBUG, SQLite, a guessable secret or an unanchored audit chain. The
+# system check repeats this.
+_PRODUCTION_PROBLEMS = production_problems(
+    env=ISG_ENV, debug=DEBUG, secret_key=SECRET_KEY, databases=DATABASES,
+    anchor_key=ISG_AUDIT_ANCHOR_KEY, anchor_path=ISG_AUDIT_ANCHOR_PATH,
+)
 if _PRODUCTION_PROBLEMS:
     # A missing secret is among the problems; any other earlier reason (a bad URL) is kept beside them.
     _EARLIER = ISG_CONFIGURATION_ERROR if SECRET_KEY else ""

@@ -1,4 +1,6 @@
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("ISG_SECRET_KEY", "test-only-secret-key-not-for-production")
 
@@ -15,3 +17,8 @@ STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.s
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 AXES_ENABLED = True
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "WARNING"}}
+# The audit anchors (isg/audit/anchors.py): a test key, and a file in a folder that does not exist,
+# so `audit verify` says "not anchored" and a test that anchors must point the path at its tmp_path.
+ISG_AUDIT_ANCHOR_KEY = "test-only-audit-anchor-key-0123456789abcdef"
+ISG_AUDIT_ANCHOR_PATH = Path(tempfile.gettempdir()) / "isg-tests-no-anchor-folder" / "anchors.jsonl"
+ISG_MAINTENANCE_DATABASE_URL = ""  # retention runs as the test database's own user unless a test sets it

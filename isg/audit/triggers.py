@@ -10,8 +10,13 @@ triggers: such a migration must call `<TABLE>.create(schema_editor.connection)` 
 that check the triggers are installed (tests/audit/test_append_only.py,
 tests/audit/test_decision_chain.py) catch a miss.
 
-TRUNCATE is not refused on PostgreSQL: the test runner empties tables with it. In production the
-application's role holds INSERT and SELECT only on these tables (reliability spec AT-4).
+On PostgreSQL each table also gets a statement-level trigger `<prefix>_refuse_truncate` (function
+`<prefix>_refuse_truncate()`, migration audit 0003), since TRUNCATE skips row triggers; it stops
+even the tables' owner. SQLite has no TRUNCATE: its `DELETE FROM <table>` fires the row trigger.
+The test runner empties tables between tests with TRUNCATE: isg/audit's `flush` command lifts
+these triggers for the flush and puts them back in the same transaction. In production the
+application's role holds INSERT and SELECT only on these tables (reliability spec AT-4; the
+grants are `manage.py db_roles`, isg/ops/roles.py).
 
 Retention (isg/retention) is the one writer allowed to UPDATE the decision history and the
 amendments, and only their free-text columns (`retention_columns`), only inside its own
@@ -100,6 +105,41 @@ class AppendOnlyTable:
         with connection.cursor() as cursor:
             for sql in self._statements(connection, create=False):
                 cursor.execute(sql)
+
+    @property
+    def truncate_trigger(self) -> str:
+        return f"{self.prefix}_refuse_truncate"
+
+    def create_truncate_refusal(self, connection) -> None:
+        """PostgreSQL: refuse TRUNCATE on the table, whoever asks. Nothing to do on SQLite (see the module doc)."""
+        if connection.vendor != "postgresql":
+            return
+        name, table = self.truncate_trigger, self.table
+        with connection.cursor() as cursor:
+            cursor.execute(f"""CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION '{self.message}: TRUNCATE refused' USING ERRCODE = 'integrity_constraint_violation';
+    END
+    $$""")
+            cursor.execute(f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+
+    def drop_truncate_refusal(self, connection) -> None:
+        if connection.vendor != "postgresql":
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TRIGGER IF EXISTS {self.truncate_trigger} ON {self.table}")
+            cursor.execute(f"DROP FUNCTION IF EXISTS {self.truncate_trigger}()")
+
+    def refuses_truncate(self, connection) -> bool:
+        """PostgreSQL: the TRUNCATE trigger is present. SQLite: always (its row trigger refuses DELETE FROM)."""
+        if connection.vendor != "postgresql":
+            return bool(self.installed(connection) & {f"{self.prefix}_refuse_delete"})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = %s AND NOT tgisinternal",
+                [self.table, self.truncate_trigger],
+            )
+            return cursor.fetchone() is not None
 
     def installed(self, connection) -> set[str]:
         """The names of this table's refusing triggers that are present."""

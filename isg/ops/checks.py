@@ -17,5 +17,7 @@ def production_settings_check(app_configs=None, **kwargs) -> list[Error]:
         debug=settings.DEBUG,
         secret_key=settings.SECRET_KEY,
         databases=settings.DATABASES,
+        anchor_key=getattr(settings, "ISG_AUDIT_ANCHOR_KEY", ""),
+        anchor_path=getattr(settings, "ISG_AUDIT_ANCHOR_PATH", None),
     )
     return [Error(f"ISG_ENV=production: {problem}", id="isg.ops.E001") for problem in problems]

@@ -21,6 +21,9 @@ SECRET_KEY_MIN_UNIQUE_CHARACTERS = 5
 INSECURE_SECRET_PREFIXES = ("django-insecure", "insecure-")
 DATABASE_SCHEMES = {"sqlite": "sqlite", "postgres": "postgresql", "postgresql": "postgresql", "pgsql": "postgresql"}
 REDIS_SCHEMES = ("redis", "rediss", "unix")
+# The audit chain's anchors (isg/audit/anchors.py) are signed with their own key, never the database.
+ANCHOR_KEY_MIN_LENGTH = 32
+DEVELOPMENT_ANCHOR_KEY = "insecure-development-audit-anchor-key"
 
 
 def database_config(url: str, default_sqlite_path: Path) -> dict:
@@ -102,7 +105,42 @@ def weak_secret_reason(secret: str) -> str:
     return ""
 
 
-def production_problems(*, env: str, debug: bool, secret_key: str, databases: dict) -> list[str]:
+def anchor_key(value: str, *, debug: bool) -> str:
+    """ISG_AUDIT_ANCHOR_KEY, or a fixed development key while debugging ("" otherwise: unset)."""
+    return value.strip() or (DEVELOPMENT_ANCHOR_KEY if debug else "")
+
+
+def anchor_path(value: str, *, debug: bool, databases: dict, base_dir: Path) -> Path | None:
+    """ISG_AUDIT_ANCHOR_PATH; while debugging, one file per database in the project folder (None otherwise).
+
+    Per database because anchors belong to one chain: a checkout's SQLite database and a scratch
+    PostgreSQL one must not be checked against each other's anchors.
+    """
+    if value.strip():
+        return Path(value.strip())
+    if not debug:
+        return None
+    name = str(databases.get("default", {}).get("NAME") or "default")
+    return base_dir / f"audit-anchors-{Path(name).stem or 'default'}.jsonl"
+
+
+def weak_anchor_key_reason(key: str, secret_key: str) -> str:
+    """Why this anchor key is not fit for production ("" when it is)."""
+    if not key:
+        return "ISG_AUDIT_ANCHOR_KEY is not set"
+    if key.startswith(INSECURE_SECRET_PREFIXES):
+        return "ISG_AUDIT_ANCHOR_KEY is a development key"
+    if len(key) < ANCHOR_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+        return f"ISG_AUDIT_ANCHOR_KEY is weak (use at least {ANCHOR_KEY_MIN_LENGTH} random characters)"
+    if key == secret_key:
+        # One leak would then be two: anyone with the secret key could sign anchors.
+        return "ISG_AUDIT_ANCHOR_KEY must differ from ISG_SECRET_KEY"
+    return ""
+
+
+def production_problems(
+    *, env: str, debug: bool, secret_key: str, databases: dict, anchor_key: str, anchor_path: Path | None
+) -> list[str]:
     """What stops these settings from serving real records (an empty list outside production)."""
     if env != PRODUCTION:
         return []
@@ -115,6 +153,11 @@ def production_problems(*, env: str, debug: bool, secret_key: str, databases: di
     engine = databases.get("default", {}).get("ENGINE", "")
     if engine.endswith("sqlite3"):
         problems.append("DATABASE_URL must be PostgreSQL, not SQLite")
+    reason = weak_anchor_key_reason(anchor_key, secret_key)
+    if reason:
+        problems.append(reason)
+    if anchor_path is None:
+        problems.append("ISG_AUDIT_ANCHOR_PATH is not set")
     return problems
 
 

@@ -1,7 +1,8 @@
 """One JSON object per log line, each carrying the request id of the request that wrote it.
 
-What goes in a line is fixed here (time, level, logger, message, request_id and the request
-fields the request middleware adds), never a request's query string, body or user: the request
+What goes in a line is fixed here (time, level, logger, message, request_id, the request fields
+the request middleware adds and the audit anchor's fields, isg/audit/anchors.py: numbers and
+hashes), never a request's query string, body or user: the request
 line is written by isg.ops.middleware from `request.path` alone. JSON encoding escapes CR/LF, so
 a value cannot start a forged line (reliability.md IN-9).
 """
@@ -18,6 +19,8 @@ from datetime import UTC, datetime
 current_request_id: ContextVar[str] = ContextVar("isg_request_id", default="-")
 
 REQUEST_FIELDS = ("method", "path", "status", "duration_ms")
+# Set by one writer each, as `extra=`: the signed audit anchor, copied off the host with the logs.
+EVENT_FIELDS = ("anchor",)
 
 
 class RequestIdFilter(logging.Filter):
@@ -44,7 +47,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": getattr(record, "request_id", None) or request_id_of(record),
         }
-        for field in REQUEST_FIELDS:
+        for field in (*REQUEST_FIELDS, *EVENT_FIELDS):
             value = getattr(record, field, None)
             if value is not None:
                 line[field] = value

@@ -1,8 +1,15 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from isg.audit import services, triggers
 from isg.audit.models import AuditEvent
+
+# What `audit verify` says while the test settings' anchor file does not exist (no test writes it).
+NOT_ANCHORED = (
+    f"not anchored: no anchor file at {settings.ISG_AUDIT_ANCHOR_PATH} yet; the chain was checked on its own, "
+    "so deleting its newest events or rewriting all of it would not show; run `manage.py audit anchor`"
+)
 
 
 def add_events(count: int, *, actor=None) -> list[AuditEvent]:

@@ -1,4 +1,5 @@
-"""Events are never changed or deleted: the ORM refuses, and behind it the database's triggers refuse."""
+"""Events are never changed or deleted: the ORM refuses, and behind it the database's triggers refuse
+(UPDATE and DELETE on both databases; TRUNCATE on PostgreSQL, even to the tables' owner)."""
 
 import pytest
 from django.core.management import call_command
@@ -62,12 +63,43 @@ def test_the_database_refuses_a_plain_queryset_that_skips_the_orm_guard():
     assert AuditEvent.objects.get(pk=event.pk).action == event.action
 
 
+@pytest.mark.django_db
+def test_the_migrations_refuse_truncate_on_every_history_table():
+    assert [table.table for table in triggers.ALL if table.refuses_truncate(connection)] == [
+        "audit_auditevent", "decisions_decisionevent", "decisions_amendment"
+    ]
+
+
+@pytest.mark.postgresql_only
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("sql", "refused"),
+    [
+        ("TRUNCATE audit_auditevent", "audit_auditevent"),
+        ("TRUNCATE decisions_decisionevent, decisions_amendment", "decisions_decisionevent"),
+        # Emptying the decisions would take their history with it: refused for the history's sake.
+        ("TRUNCATE decisions_decision CASCADE", "decisions_decisionevent"),
+    ],
+)
+def test_postgresql_refuses_truncate_of_the_history_even_to_the_owner(practitioner, sql, refused):
+    from tests.factories import make_decision
+
+    make_decision(practitioner, "outcome_do_not_share")
+    before = AuditEvent.objects.count()
+    assert before > 0
+    run_sql("SET CONSTRAINTS ALL IMMEDIATE")  # check this test's deferred foreign keys now: TRUNCATE waits on none
+    with pytest.raises(IntegrityError, match=f"{refused} is append-only: TRUNCATE refused"), transaction.atomic():
+        run_sql(sql)  # the test runs as the database's superuser: only the trigger stands in the way
+    assert AuditEvent.objects.count() == before
+
+
 @pytest.mark.django_db(transaction=True)
 def test_flush_empties_the_history_and_leaves_the_triggers_in_place():
     add_events(3)
     call_command("flush", interactive=False, verbosity=0)
     assert AuditEvent.objects.count() == 0
     assert triggers.installed(connection) == BOTH_TRIGGERS
+    assert all(table.refuses_truncate(connection) for table in triggers.ALL)
     event = add_events(1)[0]
     assert event.seq == 1
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -14,7 +14,7 @@ from django.db import connection
 from isg.audit import services
 from isg.audit.chain import GENESIS, canonical_json, row_hash
 from isg.audit.models import AuditEvent
-from tests.audit.conftest import add_events, json_placeholder
+from tests.audit.conftest import NOT_ANCHORED, add_events, json_placeholder
 
 NO_DECISION_EVENTS = "ok 0 decision events, each chained once and unchanged"
 PARK = 1_000_000  # a seq no real event has, to move rows past the unique index
@@ -47,12 +47,12 @@ def test_an_untouched_chain_verifies_and_prints_its_head():
     events = add_events(12)
     report = services.verify_chain(chunk_size=5)  # several chunks: the walk does not hold the table in memory
     assert (report.ok, report.events, report.head) == (True, 12, events[-1].hash)
-    assert verify() == (0, f"ok 12 events, head {events[-1].hash[:16]}\n{NO_DECISION_EVENTS}", "")
+    assert verify() == (0, f"ok 12 events, head {events[-1].hash[:16]}\n{NO_DECISION_EVENTS}\n{NOT_ANCHORED}", "")
 
 
 @pytest.mark.django_db
 def test_an_empty_chain_verifies():
-    assert verify() == (0, f"ok 0 events, head {GENESIS[:16]}\n{NO_DECISION_EVENTS}", "")
+    assert verify() == (0, f"ok 0 events, head {GENESIS[:16]}\n{NO_DECISION_EVENTS}\n{NOT_ANCHORED}", "")
 
 
 @pytest.mark.django_db

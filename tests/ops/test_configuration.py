@@ -11,11 +11,14 @@ from django.test import override_settings
 
 from isg.ops.checks import production_settings_check
 from isg.ops.configuration import (
+    anchor_key,
+    anchor_path,
     cache_config,
     database_config,
     production_problems,
     production_refusal,
     session_engine,
+    weak_anchor_key_reason,
     weak_secret_reason,
 )
 
@@ -24,6 +27,9 @@ DEFAULT = Path("/srv/isg/db.sqlite3")
 STRONG = "k7Qp2xZr9LmN4vBc8HdTf6YwJs3GaE5uRi1oKqWn0XyVbMlPzCdSe"  # 53 characters, not a real key
 POSTGRES = {"default": {"ENGINE": "django.db.backends.postgresql"}}
 SQLITE = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+ANCHOR_KEY = "Zq8Lw3Nx6Rb1Tf9Hc4Mv7Kd2Jg5Ps0Ya"  # 34 characters, not a real key
+ANCHORS = Path("/srv/isg-anchors/anchors.jsonl")
+ANCHORED = {"anchor_key": ANCHOR_KEY, "anchor_path": ANCHORS}
 
 
 # -- DATABASE_URL -------------------------------------------------------------------------------
@@ -117,18 +123,56 @@ def test_a_strong_secret_passes():
 
 
 def test_production_refuses_debug_sqlite_and_a_weak_secret_each():
-    assert production_problems(env="production", debug=False, secret_key=STRONG, databases=POSTGRES) == []
-    assert production_problems(env="production", debug=True, secret_key=STRONG, databases=POSTGRES) == ["ISG_DEBUG must be off"]
-    assert production_problems(env="production", debug=False, secret_key=STRONG, databases=SQLITE) == [
+    assert production_problems(env="production", debug=False, secret_key=STRONG, databases=POSTGRES, **ANCHORED) == []
+    assert production_problems(env="production", debug=True, secret_key=STRONG, databases=POSTGRES, **ANCHORED) == [
+        "ISG_DEBUG must be off"
+    ]
+    assert production_problems(env="production", debug=False, secret_key=STRONG, databases=SQLITE, **ANCHORED) == [
         "DATABASE_URL must be PostgreSQL, not SQLite"
     ]
-    [problem] = production_problems(env="production", debug=False, secret_key="short", databases=POSTGRES)
+    [problem] = production_problems(env="production", debug=False, secret_key="short", databases=POSTGRES, **ANCHORED)
     assert "ISG_SECRET_KEY is weak" in problem
     assert production_refusal(["a", "b"]) == "ISG_ENV=production refuses to start: a; b"
 
 
+def test_production_refuses_an_unanchored_audit_chain():
+    assert production_problems(
+        env="production", debug=False, secret_key=STRONG, databases=POSTGRES, anchor_key="", anchor_path=None
+    ) == ["ISG_AUDIT_ANCHOR_KEY is not set", "ISG_AUDIT_ANCHOR_PATH is not set"]
+
+
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("", "not set"),
+        ("insecure-development-audit-anchor-key", "development key"),
+        (ANCHOR_KEY[:31], "weak"),
+        (STRONG, "must differ from ISG_SECRET_KEY"),
+    ],
+)
+def test_weak_anchor_keys(key, reason):
+    assert reason in weak_anchor_key_reason(key, STRONG)
+    assert weak_anchor_key_reason(ANCHOR_KEY, STRONG) == ""
+
+
+def test_debugging_gets_a_development_anchor_key_and_one_anchor_file_per_database():
+    assert anchor_key("", debug=True) == "insecure-development-audit-anchor-key"
+    assert anchor_key("", debug=False) == ""
+    assert anchor_key(f" {ANCHOR_KEY} ", debug=False) == ANCHOR_KEY
+    root = Path("/srv/isg")
+    sqlite = {"default": {"NAME": "/srv/isg/db.sqlite3"}}
+    assert anchor_path("", debug=True, databases=sqlite, base_dir=root) == root / "audit-anchors-db.jsonl"
+    assert anchor_path("", debug=True, databases={"default": {"NAME": "isg_scratch"}}, base_dir=root) == (
+        root / "audit-anchors-isg_scratch.jsonl"
+    )
+    assert anchor_path("", debug=False, databases=sqlite, base_dir=root) is None
+    assert anchor_path(str(ANCHORS), debug=True, databases=sqlite, base_dir=root) == ANCHORS
+
+
 def test_outside_production_nothing_is_refused():
-    assert production_problems(env="development", debug=True, secret_key="", databases=SQLITE) == []
+    assert production_problems(
+        env="development", debug=True, secret_key="", databases=SQLITE, anchor_key="", anchor_path=None
+    ) == []
 
 
 @pytest.mark.filterwarnings("ignore:Overriding setting DATABASES")
@@ -137,6 +181,9 @@ def test_the_system_check_applies_the_same_rules_to_the_loaded_settings():
         errors = production_settings_check()
     assert [e.id for e in errors] == ["isg.ops.E001"]
     assert "SQLite" in errors[0].msg
+    with override_settings(ISG_ENV="production", DEBUG=False, SECRET_KEY=STRONG, DATABASES=POSTGRES,
+                           ISG_AUDIT_ANCHOR_KEY=""):
+        assert [e.msg for e in production_settings_check()] == ["ISG_ENV=production: ISG_AUDIT_ANCHOR_KEY is not set"]
     with override_settings(ISG_ENV="development"):
         assert production_settings_check() == []
 
@@ -150,7 +197,10 @@ def run(*args: str, **env: str) -> subprocess.CompletedProcess:
     )
 
 
-PRODUCTION = {"ISG_ENV": "production", "ISG_SECRET_KEY": STRONG, "DATABASE_URL": "postgres://isg@127.0.0.1:1/isg_never_reached"}
+PRODUCTION = {
+    "ISG_ENV": "production", "ISG_SECRET_KEY": STRONG, "DATABASE_URL": "postgres://isg@127.0.0.1:1/isg_never_reached",
+    "ISG_AUDIT_ANCHOR_KEY": ANCHOR_KEY, "ISG_AUDIT_ANCHOR_PATH": str(ANCHORS),
+}
 
 
 @pytest.mark.parametrize(
@@ -161,6 +211,9 @@ PRODUCTION = {"ISG_ENV": "production", "ISG_SECRET_KEY": STRONG, "DATABASE_URL":
         ({"ISG_SECRET_KEY": ""}, "ISG_SECRET_KEY is not set"),
         ({"ISG_SECRET_KEY": "too-short-to-be-a-secret"}, "ISG_SECRET_KEY is weak"),
         ({"ISG_SECRET_KEY": "django-insecure-" + STRONG}, "ISG_SECRET_KEY is a development key"),
+        ({"ISG_AUDIT_ANCHOR_KEY": ""}, "ISG_AUDIT_ANCHOR_KEY is not set"),
+        ({"ISG_AUDIT_ANCHOR_KEY": STRONG}, "ISG_AUDIT_ANCHOR_KEY must differ from ISG_SECRET_KEY"),
+        ({"ISG_AUDIT_ANCHOR_PATH": ""}, "ISG_AUDIT_ANCHOR_PATH is not set"),
     ],
 )
 def test_manage_py_refuses_production_settings_in_one_line(change, reason):

@@ -53,6 +53,9 @@ def environment(database: str, redis_url: str, **extra: str) -> dict[str, str]:
         "ISG_ENV": "production",
         "ISG_DEBUG": "0",
         "ISG_SECRET_KEY": secrets.token_urlsafe(64),
+        # Production refuses to start without an anchor key and file (isg/audit/anchors.py); nothing here anchors.
+        "ISG_AUDIT_ANCHOR_KEY": secrets.token_urlsafe(48),
+        "ISG_AUDIT_ANCHOR_PATH": str(Path(tempfile.gettempdir()) / "isg-scaleout-anchors.jsonl"),
         "ISG_ALLOWED_HOSTS": HOST,
         "ISG_SECURE_SSL_REDIRECT": "0",
         "ISG_LOG_LEVEL": "WARNING",

@@ -3,6 +3,10 @@
 Anonymises every decision past its retention date (isg/retention/services.py) and reports the
 count per outcome. `--dry-run` writes nothing and says what it would do. `schedule` prints the
 rules in force. Safe to run daily: a decision already anonymised is left as it is.
+
+On PostgreSQL the app's own role may not rewrite the history (isg/ops/roles.py): `apply` connects
+as the maintenance role given by ISG_MAINTENANCE_DATABASE_URL, and without it runs as DATABASE_URL's
+role, which then says "permission denied" (reported as such, with what to set).
 """
 
 from __future__ import annotations
@@ -10,10 +14,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import ProgrammingError, connection
 
+from isg.ops.roles import current_role, maintenance_connection
 from isg.retention import services
 from isg.retention.schedule import ScheduleError, load_schedule
+
+INSUFFICIENT_PRIVILEGE = "42501"
 
 
 class Command(BaseCommand):
@@ -38,14 +47,31 @@ class Command(BaseCommand):
             for rule in schedule.rules:
                 self.stdout.write(rule.describe())
             return
+        try:
+            with maintenance_connection():
+                result = self._apply(schedule, options)
+        except ImproperlyConfigured as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(report(result))
+
+    def _apply(self, schedule, options: dict[str, Any]) -> services.Result:
         actor = None
         if options.get("authorised_by"):
             try:
                 actor = get_user_model().objects.get_by_natural_key(options["authorised_by"])
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"no user {options['authorised_by']!r}") from exc
-        result = services.apply(dry_run=options["dry_run"], actor=actor, schedule=schedule)
-        self.stdout.write(report(result))
+        try:
+            return services.apply(dry_run=options["dry_run"], actor=actor, schedule=schedule)
+        except ProgrammingError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
+                raise
+            # The decision's own transaction was rolled back: nothing of it is half done.
+            raise CommandError(
+                f"the database role {current_role(connection)} may not rewrite the history "
+                f"({str(exc).splitlines()[0]}): run retention as the maintenance role, "
+                "ISG_MAINTENANCE_DATABASE_URL (manage.py db_roles; README, \"Database roles\")"
+            ) from exc
 
 
 def report(result: services.Result) -> str:
