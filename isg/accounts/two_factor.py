@@ -38,7 +38,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 
 from .models import User
-from .sessions import end_all_sessions
+from .sessions import end_all_sessions, end_other_sessions
 
 logger = logging.getLogger("isg.accounts.two_factor")
 
@@ -101,10 +101,22 @@ def needs_code(request: HttpRequest) -> bool:
 
 
 def pending_device(user) -> TOTPDevice:
-    """The app being set up: an unconfirmed device, kept (so its QR code stays the same on a reload
-    or after a wrong code) until a code confirms it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    """The app being set up: an unconfirmed device, kept (so its QR code stays the same on a reload,
+    in a second tab or after a wrong code) until a code confirms it.
+
+    Every visit to the set-up page reuses it. The person's row is locked first, so two pages opened
+    at once cannot each make one (and leave the first tab showing a key that will never work); any
+    extra unconfirmed device left from before is removed.
+    """
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        pending = list(TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk"))
+        if not pending:
+            return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device, extra = pending[0], pending[1:]
+        if extra:
+            TOTPDevice.objects.filter(pk__in=[d.pk for d in extra]).delete()
+        return device
 
 
 def secret_in_groups(device: TOTPDevice) -> str:
@@ -209,6 +221,11 @@ def confirm_setup(request: HttpRequest, device: TOTPDevice, code: str) -> CodeRe
     device.refresh_from_db()
     _sign_in_with(request, device)
     request.session[DEVICE_CHOSEN_SESSION_KEY] = True
+    # A new app is a new credential: any other session (perhaps one that set up the old app, or a
+    # stolen one) ends; this one, just verified by the new app, goes on (ASVS 7.4.3).
+    ended = end_other_sessions(request)
+    if ended:
+        logger.info("two-factor: set-up ended %s other session(s) of user %s", ended, user.pk)
     return result
 
 
