@@ -43,6 +43,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in env_str("ISG_CSRF_TRUSTED_ORIGINS").split(","
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: its `changepassword` (the person must choose their own at the next
+    # sign-in, audited) replaces Django's.
+    "isg.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -52,7 +55,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "isg.agencies",
-    "isg.accounts",
     "isg.flowchart",
     "isg.audit",
     "isg.decisions",
@@ -85,6 +87,8 @@ MIDDLEWARE = [
     # unverified session to the code page, before the access rules (isg/accounts/two_factor_middleware.py).
     "django_otp.middleware.OTPMiddleware",
     "isg.accounts.two_factor_middleware.TwoFactorMiddleware",
+    # Then a password someone else chose (an administrator) must be changed before anything else.
+    "isg.accounts.password_middleware.PasswordChangeMiddleware",
     "isg.access.middleware.AccessRulesMiddleware",  # deny by default from isg/access/rules.py
     "isg.lib.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

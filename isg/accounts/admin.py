@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin
 
 from .forms import AdminLoginForm
 from .models import User
+from .passwords import password_set_by_administrator
 from .two_factor_admin import reset_second_factor  # second factor: also replaces django-otp's device admin
 
 
@@ -15,7 +16,8 @@ class IsgUserAdmin(UserAdmin):
     list_display = ["username", "first_name", "last_name", "role", "agency", "line_manager", "deputy", "is_away", "is_active"]
     list_filter = ["role", "agency", "is_away", "is_active"]
     list_select_related = ["agency", "line_manager", "deputy"]
-    fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away"]})]
+    fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away",
+                                                            "must_change_password"]})]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
     actions = [reset_second_factor]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
 
@@ -24,6 +26,21 @@ class IsgUserAdmin(UserAdmin):
         if db_field.name in ("line_manager", "deputy"):
             kwargs["queryset"] = User.objects.filter(role=User.Role.LINE_MANAGER, is_active=True).order_by("username")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change and obj.has_usable_password():
+            # "Add user" with a password the administrator typed: it is theirs, not the person's.
+            password_set_by_administrator(user=obj, actor=request.user, by="admin")
+
+    def user_change_password(self, request, id, form_url=""):
+        # "Set password": Django's page, then the person must choose their own at the next sign-in.
+        before = User.objects.filter(pk=id).values_list("password", flat=True).first()
+        response = super().user_change_password(request, id, form_url)
+        user = User.objects.filter(pk=id).first()
+        if user is not None and before is not None and user.password != before:
+            password_set_by_administrator(user=user, actor=request.user, by="admin")
+        return response
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # People are deactivated, never deleted: their decisions and history must keep naming them,

@@ -65,6 +65,14 @@ class AdminLoginForm(SignInLimitsMixin, AdminAuthenticationForm):
 class PasswordChangeForm(ErrorSummaryMixin, auth_forms.PasswordChangeForm):
     first_radio_ids = {}
 
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and self.user.check_password(new):
+            # Above all when an administrator chose the current one: they would still know it.
+            self.add_error("new_password1", "Choose a password that is different from the one you have now")
+        return cleaned
+
 
 class PasswordResetForm(ErrorSummaryMixin, auth_forms.PasswordResetForm):
     first_radio_ids = {}

@@ -26,6 +26,11 @@ class User(AbstractUser):
         "away", default=False,
         help_text="Away (leave, absence): approvals go to their deputy, else another manager of the agency.",
     )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Set when someone else chose their password (an administrator, an invitation, manage.py "
+                  "changepassword): until they choose their own, they reach only the change-password page.",
+    )
 
     def clean(self) -> None:
         super().clean()
