@@ -5,6 +5,7 @@ could list decisions (a delete confirmation names every protected record) is off
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
+from .admin_forms import PersonAddForm, PersonChangeForm
 from .forms import AdminLoginForm
 from .models import User
 from .passwords import password_set_by_administrator
@@ -13,6 +14,8 @@ from .two_factor_admin import reset_second_factor  # second factor: also replace
 
 @admin.register(User)
 class IsgUserAdmin(UserAdmin):
+    form = PersonChangeForm  # usernames normalised and checked for look-alikes; names as plain text
+    add_form = PersonAddForm
     list_display = ["username", "first_name", "last_name", "role", "agency", "line_manager", "deputy", "is_away", "is_active"]
     list_filter = ["role", "agency", "is_away", "is_active"]
     list_select_related = ["agency", "line_manager", "deputy"]

@@ -14,6 +14,7 @@ from isg.lib.forms import ErrorSummaryMixin
 
 from .lockout import account_retry_at, retry_time
 from .models import User
+from .usernames import normalise_username
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 
@@ -34,6 +35,10 @@ class SignInLimitsMixin:
         ))
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def clean_username(self) -> str:
+        # As usernames are stored (usernames.py): "Pat" signs in as "pat", and is throttled as "pat".
+        return normalise_username(self.cleaned_data["username"])
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")

@@ -32,6 +32,13 @@ class User(AbstractUser):
                   "changepassword): until they choose their own, they reach only the change-password page.",
     )
 
+    @classmethod
+    def normalize_username(cls, username):
+        """NFKC and lower-case (usernames.py): "Pat" and "pat" are one account."""
+        from .usernames import normalise_username
+
+        return normalise_username(username) if isinstance(username, str) else username
+
     def clean(self) -> None:
         super().clean()
         errors = {}
