@@ -175,6 +175,8 @@ AXES_LOCKOUT_CALLABLE = "isg.accounts.lockout.lockout_response"
 OTP_TOTP_ISSUER = "Information Sharing Guide"
 OTP_TOTP_THROTTLE_FACTOR = 1
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
+# Invitations (isg/accounts/invitations.py): how long the one-time link to set up an account works.
+ISG_INVITATION_EXPIRY_HOURS = float(env_str("ISG_INVITATION_EXPIRY_HOURS", "72"))
 
 # -- Single sign-on: OpenID Connect beside local accounts (isg/sso; README, "Single sign-on") -----
 # Off unless the issuer, client and endpoints are all set (`manage.py check` names any missing).

@@ -2,7 +2,7 @@
 case content: no decision model is registered (see tests/access/test_admin.py), and nothing that
 could list decisions (a delete confirmation names every protected record) is offered."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 
 from .admin_forms import PersonAddForm, PersonChangeForm
@@ -10,6 +10,25 @@ from .forms import AdminLoginForm
 from .models import User
 from .passwords import password_set_by_administrator
 from .two_factor_admin import reset_second_factor  # second factor: also replaces django-otp's device admin
+
+
+@admin.action(description="Send a new invitation (to people invited who have not set up their account)")
+def resend_invitation(modeladmin, request, queryset) -> None:
+    from django.core.exceptions import ValidationError
+
+    from .invitations import invitation_resend
+
+    sent = 0
+    for user in queryset:
+        try:
+            invitation_resend(user=user, invited_by=request.user)
+        except ValidationError as error:
+            modeladmin.message_user(request, " ".join(error.messages), messages.WARNING)
+        else:
+            sent += 1
+    if sent:
+        modeladmin.message_user(request, f"New invitation sent to {sent} {'person' if sent == 1 else 'people'}. "
+                                         "Their earlier links no longer work.", messages.SUCCESS)
 
 
 @admin.register(User)
@@ -22,7 +41,7 @@ class IsgUserAdmin(UserAdmin):
     fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away",
                                                             "must_change_password"]})]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
-    actions = [reset_second_factor]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
+    actions = [reset_second_factor, resend_invitation]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Only line managers can be someone's line manager or a manager's deputy.

@@ -61,3 +61,32 @@ class User(AbstractUser):
     @property
     def can_make_decisions(self) -> bool:
         return self.is_active and self.role in (self.Role.PRACTITIONER, self.Role.LINE_MANAGER)
+
+
+class Invitation(models.Model):
+    """A one-time link to set up an account an administrator made (invitations.py).
+
+    The link's token is never stored: only its SHA-256, made and mailed by the task worker. A link
+    works once, until `expires_at`, and not after a newer invitation to the same person.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty when invited by a command on the server.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, help_text="A newer invitation replaced this one.")
+    refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its link was first used after it stopped working (audited once).",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for user {self.user_id}"

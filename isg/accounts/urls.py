@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import two_factor_views, views
+from . import invitation_views, two_factor_views, views
 
 app_name = "accounts"
 
@@ -14,6 +14,9 @@ urlpatterns = [
     path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    # Invitations (isg/accounts/invitations.py): the link in the email, then the password page
+    path("invitation/accept/", invitation_views.invitation_accept, name="invitation-accept"),
+    path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
     # Second factor (isg/accounts/two_factor.py)
     path("two-factor/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/set-up/", two_factor_views.setup, name="two-factor-setup"),
