@@ -175,6 +175,11 @@ AXES_LOCKOUT_CALLABLE = "isg.accounts.lockout.lockout_response"
 OTP_TOTP_ISSUER = "Information Sharing Guide"
 OTP_TOTP_THROTTLE_FACTOR = 1
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
+# Reset links are sent by the task worker, at most this many per account, and requests at most this
+# many per client address, in this many minutes (isg/accounts/password_reset.py).
+ISG_PASSWORD_RESET_LIMIT_ACCOUNT = int(env_str("ISG_PASSWORD_RESET_LIMIT_ACCOUNT", "3"))
+ISG_PASSWORD_RESET_LIMIT_ADDRESS = int(env_str("ISG_PASSWORD_RESET_LIMIT_ADDRESS", "10"))
+ISG_PASSWORD_RESET_WINDOW_MINUTES = float(env_str("ISG_PASSWORD_RESET_WINDOW_MINUTES", "60"))
 # Invitations (isg/accounts/invitations.py): how long the one-time link to set up an account works.
 ISG_INVITATION_EXPIRY_HOURS = float(env_str("ISG_INVITATION_EXPIRY_HOURS", "72"))
 

@@ -90,3 +90,23 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation {self.pk} for user {self.user_id}"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a reset link, kept a day for the rate limits (password_reset.py): per account
+    (links actually sent) and per client address (every request). No address typed is kept."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Link sent"
+        UNKNOWN = "unknown", "No account with a password has that address"
+        THROTTLED_ACCOUNT = "throttled_account", "Refused: too many links for this account"
+        THROTTLED_ADDRESS = "throttled_address", "Refused: too many requests from this client address"
+
+    at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="reset_ip_idx"), models.Index(fields=["user", "at"],
+                                                                                        name="reset_user_idx")]

@@ -1,13 +1,15 @@
 """Account emails, sent by the task worker (`manage.py db_worker`), never inside a request.
 
-Each holds a link and nothing else about the person: no name, no username, no role. The link's
-secret is made here, when the email is sent, so it is never stored or queued (only its hash is kept).
+Each holds a link and nothing else about the person: no name, no username, no role. The links' secrets
+are made here, when the email is sent, so they are never queued: an invitation keeps only its token's
+hash, and a reset link is Django's token (it stops working once used or after PASSWORD_RESET_TIMEOUT).
 """
 
 from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
@@ -31,3 +33,25 @@ def send_invitation(invitation_id: int) -> int:
         subject = "Set up your Information Sharing Guide account"
         return send_mail(subject, body, None, [address])
 
+
+
+@task
+def send_password_reset(user_id: int) -> int:
+    """Send a password reset link (Django's token: it works once and for PASSWORD_RESET_TIMEOUT)."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from .models import User
+
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email or not user.has_usable_password():
+        logger.info("password reset for user %s not sent: no active account with a password and an address", user_id)
+        return 0
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    link = settings.ISG_SITE_URL + reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
+    body = render_to_string("registration/password_reset_email.txt", {"link": link})
+    subject = render_to_string("registration/password_reset_subject.txt").strip()
+    return send_mail(subject, body, None, [user.email])

@@ -13,9 +13,10 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from .lockout import locked_out_page
+from .lockout import client_ip, locked_out_page
 from .models import User
 from .password_middleware import password_owed
+from .password_reset import password_reset_request
 from .passwords import password_changed_by_owner
 from .sessions import end_all_sessions
 
@@ -103,9 +104,12 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     form_class = PasswordResetForm
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # The same answer whatever happens: the worker sends the link, within the limits (password_reset.py).
+        password_reset_request(email=form.cleaned_data["email"], ip=client_ip(self.request))
+        return redirect(self.get_success_url())
 
 
 @method_decorator(login_not_required, name="dispatch")
