@@ -110,6 +110,7 @@ RULES: dict[str, Rule] = {
     "accounts:two-factor-verify": page(EVERYONE),
     "accounts:two-factor-setup": page(EVERYONE),
     "accounts:two-factor-remove": page(EVERYONE),
+    "accounts:two-factor-backup-codes": page(EVERYONE),  # only with an app set up, in a verified session
 
     # -- decisions: the walk (isg/decisions) --------------------------------------------------
     "decisions:mine": page(DECISION_MAKERS),

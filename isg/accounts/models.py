@@ -110,3 +110,16 @@ class PasswordResetRequest(models.Model):
     class Meta:
         indexes = [models.Index(fields=["ip", "at"], name="reset_ip_idx"), models.Index(fields=["user", "at"],
                                                                                         name="reset_user_idx")]
+
+
+class BackupCode(models.Model):
+    """A one-time code that stands in for the authenticator app's (backup_codes.py). Only its hash is
+    kept, made by the password hashers, so the codes cannot be read back."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]

@@ -203,6 +203,40 @@ def verify(request: HttpRequest, code: str) -> CodeResult:
     return result
 
 
+def verify_backup_code(request: HttpRequest, text: str) -> CodeResult:
+    """The code page's other way in: one of the person's backup codes (backup_codes.py), once each.
+
+    Wrong backup codes count against the authenticator app's own throttle (its device row is locked
+    while the code is checked), so guessing them is as slow as guessing the app's codes.
+    """
+    from . import backup_codes
+
+    user = request.user
+    device = confirmed_device(user)
+    if device is None:
+        return CodeResult(False, "wrong")
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        _cap_throttle(locked)
+        allowed, info = locked.verify_is_allowed()
+        if not allowed:
+            logger.info("two-factor: backup code refused while throttled for user %s", user.pk)
+            return CodeResult(False, "wait", (info or {}).get("locked_until"))
+        used = backup_codes.use(user, text)
+        if used is None:
+            locked.throttle_increment()
+            audit.append(actor=user, action=AuditEvent.Action.OTP_FAILED, subject_type=SUBJECT_TYPE,
+                         subject_id=str(user.pk), payload={"device": locked.pk, "reason": "wrong_backup_code"})
+            _, info = locked.verify_is_allowed()
+            return CodeResult(False, "wrong", (info or {}).get("locked_until"))
+        locked.throttle_reset()
+        audit.append(actor=user, action=AuditEvent.Action.BACKUP_CODE_USED, subject_type=SUBJECT_TYPE,
+                     subject_id=str(user.pk), payload={"code": used.pk, "left": backup_codes.unused(user).count()})
+    # The session counts as verified by the person's second factor, as after a code from the app.
+    _sign_in_with(request, locked)
+    return CodeResult(True)
+
+
 def confirm_setup(request: HttpRequest, device: TOTPDevice, code: str) -> CodeResult:
     """The set-up page: a correct code from the new app confirms it, replaces any earlier app, and
     verifies this session."""
@@ -245,6 +279,9 @@ def remove(user, *, actor, by: str) -> int:
         if not devices:
             return 0
         TOTPDevice.objects.filter(pk__in=[pk for pk, _ in devices]).delete()
+        from .backup_codes import remove_all
+
+        remove_all(user)  # they stand in for the app: they go with it
         confirmed = [pk for pk, was_confirmed in devices if was_confirmed]
         if confirmed:
             audit.append(actor=actor, action=AuditEvent.Action.OTP_DEVICE_REMOVED, subject_type=SUBJECT_TYPE,

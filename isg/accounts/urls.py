@@ -21,4 +21,5 @@ urlpatterns = [
     path("two-factor/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/set-up/", two_factor_views.setup, name="two-factor-setup"),
     path("two-factor/turn-off/", two_factor_views.remove, name="two-factor-remove"),
+    path("two-factor/backup-codes/", two_factor_views.backup_codes_page, name="two-factor-backup-codes"),
 ]
