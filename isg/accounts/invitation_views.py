@@ -1,8 +1,8 @@
 """Following an invitation link: choose a password, then (if the role needs one) set up an authenticator app.
 
-The link's token is read once and kept in the session (as its hash), and the browser is sent on to a
-page without it, so the token is not left in the address bar, the history or a Referer header (as
-Django's password reset does).
+The link's token is in the query string, which the request logs leave out. It is read once and kept in
+the session (as its hash), and the browser is sent on to a page without it, so the token is not left in
+the address bar, the history or a Referer header (as Django's password reset does).
 """
 
 from __future__ import annotations
@@ -31,10 +31,13 @@ def _refused(request: HttpRequest, refusal: str) -> HttpResponse:
 @login_not_required
 @never_cache
 @require_GET
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
-    """The link in the email: check it, keep it in the session, go on to the password page."""
+def invitation(request: HttpRequest) -> HttpResponse:
+    """The link in the email (`?token=`): check it, keep it in the session, go on to the password page."""
     if request.user.is_authenticated:
         return _refused(request, "signed_in")
+    token = request.GET.get("token", "")[:100]
+    if not token:
+        return _refused(request, "unknown")
     check = invitations.check_link(token)
     if not check.ok:
         return _refused(request, check.refusal)

@@ -24,6 +24,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.base_user import BaseUserManager
@@ -267,7 +268,9 @@ def issue_link(invitation_id: int) -> tuple[str, str] | None:
     invitation.sent_at = now
     invitation.expires_at = now + expiry()
     invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-    return settings.ISG_SITE_URL + reverse("accounts:invitation", args=[token]), invitation.user.email
+    # In the query string, which the request logs leave out (isg/ops/middleware.py logs the path only).
+    link = settings.ISG_SITE_URL + reverse("accounts:invitation") + "?" + urlencode({"token": token})
+    return link, invitation.user.email
 
 
 # -- following the link ------------------------------------------------------------------------------

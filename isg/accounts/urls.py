@@ -16,7 +16,7 @@ urlpatterns = [
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     # Invitations (isg/accounts/invitations.py): the link in the email, then the password page
     path("invitation/accept/", invitation_views.invitation_accept, name="invitation-accept"),
-    path("invitation/<str:token>/", invitation_views.invitation, name="invitation"),
+    path("invitation/", invitation_views.invitation, name="invitation"),  # ?token=: kept out of the request logs
     # Second factor (isg/accounts/two_factor.py)
     path("two-factor/", two_factor_views.verify, name="two-factor-verify"),
     path("two-factor/set-up/", two_factor_views.setup, name="two-factor-setup"),

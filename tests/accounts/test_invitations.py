@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from datetime import timedelta
 from io import StringIO
@@ -22,7 +23,7 @@ from tests.factories import make_agency, make_manager, make_user
 pytestmark = pytest.mark.django_db
 
 CHOSEN = "my-own-secret-phrase-2026"
-LINK = re.compile(r"https?://[^/\s]+(/accounts/invitation/([A-Za-z0-9_-]+)/)")
+LINK = re.compile(r"https?://[^/\s]+(/accounts/invitation/\?token=([A-Za-z0-9_-]+))")
 
 
 @pytest.fixture
@@ -160,6 +161,18 @@ def test_following_the_link_the_person_chooses_a_password_and_is_signed_in(boss,
     assert verify_chain().ok
 
 
+def test_the_links_token_stays_out_of_the_request_logs(boss, agency, mailoutbox, caplog):
+    invite_pat(boss, agency)
+    path, token = link_in(mailoutbox[0])
+    client = csrf_client()
+    with caplog.at_level(logging.INFO, logger="isg.request"):
+        client.get(path)
+        client.get("/accounts/invitation/accept/")
+    logged = [f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name == "isg.request"]
+    assert any("/accounts/invitation/" in line for line in logged)
+    assert not any(token in line for line in logged)
+
+
 def test_a_role_that_needs_a_second_factor_sets_up_an_app_before_anything_else(boss, mailoutbox):
     invitations.invite(email="lee@lscb.example.org", name="Lee Jones", role=User.Role.PARTNERSHIP,
                        invited_by=boss)
@@ -221,7 +234,9 @@ def test_an_expired_link_shows_a_clear_page_and_changes_nothing(boss, agency, ma
 
 
 def test_an_unknown_link_shows_the_same_clear_page(db):
-    page = csrf_client().get("/accounts/invitation/not-a-real-token/")
+    page = csrf_client().get("/accounts/invitation/?token=not-a-real-token")
+    assert page.status_code == 200 and "This invitation link no longer works" in page.content.decode()
+    page = csrf_client().get("/accounts/invitation/")
     assert page.status_code == 200 and "This invitation link no longer works" in page.content.decode()
     page = csrf_client().get("/accounts/invitation/accept/")  # without a link first
     assert "This invitation link no longer works" in page.content.decode()
