@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from .admin_forms import PersonAddForm, PersonChangeForm
 from .forms import AdminLoginForm
 from .models import User
-from .passwords import password_set_by_administrator
+from .passwords import password_changed_by_owner, password_set_by_administrator
 from .two_factor_admin import reset_second_factor  # second factor: also replaces django-otp's device admin
 
 
@@ -61,7 +61,10 @@ class IsgUserAdmin(UserAdmin):
         response = super().user_change_password(request, id, form_url)
         user = User.objects.filter(pk=id).first()
         if user is not None and before is not None and user.password != before:
-            password_set_by_administrator(user=user, actor=request.user, by="admin")
+            if user.pk == request.user.pk:
+                password_changed_by_owner(user=user, by="self")  # their own, typed by themselves
+            else:
+                password_set_by_administrator(user=user, actor=request.user, by="admin")
         return response
 
     def has_delete_permission(self, request, obj=None) -> bool:

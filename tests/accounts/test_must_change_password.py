@@ -153,3 +153,10 @@ def test_an_ordinary_password_change_is_audited_too(signed_in, practitioner):
     response = signed_in.post(CHANGE, {"old_password": PASSWORD, "new_password1": OWN, "new_password2": OWN})
     assert response.status_code == 302
     assert changed_events(practitioner) == [{"actor": practitioner.pk, "by": "self", "must_change": False}]
+
+
+def test_an_administrator_setting_their_own_password_in_the_admin_need_not_change_it(admin_browser, boss):
+    assert set_in_admin(admin_browser, boss).status_code == 302
+    boss.refresh_from_db()
+    assert not boss.must_change_password
+    assert changed_events(boss) == [{"actor": boss.pk, "by": "self", "must_change": False}]
