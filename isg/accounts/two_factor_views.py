@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from isg.lib.forms import ErrorSummaryMixin
@@ -76,6 +77,7 @@ def _refusal(form: forms.Form, result: two_factor.CodeResult, field: str = "code
         form.add_error(field, "That backup code is not right, or it has already been used. Each backup code works once")
 
 
+@sensitive_post_parameters("code", "backup_code")
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     """“Enter the 6-digit code from your authenticator app”, after the password."""
@@ -111,6 +113,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     })
 
 
+@sensitive_post_parameters("code")
 @require_http_methods(["GET", "POST"])
 def setup(request: HttpRequest) -> HttpResponse:
     """Set up an authenticator app (or replace the one you have): scan, or type the key; then a code."""
