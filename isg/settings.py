@@ -45,6 +45,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in env_str("ISG_CSRF_TRUSTED_ORIGINS").split(","
 
 INSTALLED_APPS = [
     "django.contrib.admin",
+    # Before django.contrib.auth: its `changepassword` (the person must choose their own at the next
+    # sign-in, audited) replaces Django's.
+    "isg.accounts",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -54,7 +57,6 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "isg.agencies",
-    "isg.accounts",
     "isg.flowchart",
     "isg.audit",
     "isg.decisions",
@@ -87,6 +89,8 @@ MIDDLEWARE = [
     # unverified session to the code page, before the access rules (isg/accounts/two_factor_middleware.py).
     "django_otp.middleware.OTPMiddleware",
     "isg.accounts.two_factor_middleware.TwoFactorMiddleware",
+    # Then a password someone else chose (an administrator) must be changed before anything else.
+    "isg.accounts.password_middleware.PasswordChangeMiddleware",
     "isg.access.middleware.AccessRulesMiddleware",  # deny by default from isg/access/rules.py
     "isg.lib.middleware.NoStoreWhenSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -188,6 +192,13 @@ AXES_LOCKOUT_CALLABLE = "isg.accounts.lockout.lockout_response"
 OTP_TOTP_ISSUER = "Information Sharing Guide"
 OTP_TOTP_THROTTLE_FACTOR = 1
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
+# Reset links are sent by the task worker, at most this many per account, and requests at most this
+# many per client address, in this many minutes (isg/accounts/password_reset.py).
+ISG_PASSWORD_RESET_LIMIT_ACCOUNT = int(env_str("ISG_PASSWORD_RESET_LIMIT_ACCOUNT", "3"))
+ISG_PASSWORD_RESET_LIMIT_ADDRESS = int(env_str("ISG_PASSWORD_RESET_LIMIT_ADDRESS", "10"))
+ISG_PASSWORD_RESET_WINDOW_MINUTES = float(env_str("ISG_PASSWORD_RESET_WINDOW_MINUTES", "60"))
+# Invitations (isg/accounts/invitations.py): how long the one-time link to set up an account works.
+ISG_INVITATION_EXPIRY_HOURS = float(env_str("ISG_INVITATION_EXPIRY_HOURS", "72"))
 
 # -- Single sign-on: OpenID Connect beside local accounts (isg/sso; README, "Single sign-on") -----
 # Off unless the issuer, client and endpoints are all set (`manage.py check` names any missing).

@@ -16,6 +16,7 @@ urlpatterns = [
     path("register/", include("isg.register.urls")),
     path("dashboard/", include("isg.dashboard.urls")),
     path("exports/", include("isg.exports.urls")),
+    path("admin-pages/people/", include("isg.accounts.people_urls")),  # administrators: invite someone
     path("admin/", admin.site.urls),
 ]
 

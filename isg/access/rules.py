@@ -93,10 +93,15 @@ RULES: dict[str, Rule] = {
     "accounts:password-reset-done": PUBLIC,
     "accounts:password-reset-confirm": PUBLIC,
     "accounts:password-reset-complete": PUBLIC,
+    # Invitations (isg/accounts/invitations.py): the one-time link, then choosing a password.
+    "accounts:invitation": PUBLIC,
+    "accounts:invitation-accept": PUBLIC,
     "accounts:account": page(EVERYONE),
     "accounts:logout": page(EVERYONE),
     "accounts:password-change": page(EVERYONE),
     "accounts:password-change-done": page(EVERYONE),
+    # People pages for administrators (isg/accounts/people_views.py): invite someone.
+    "people:invite": page(ADMIN),
     # Single sign-on (isg/sso): the way in, so public; both answer 404 unless it is configured.
     "sso:start": PUBLIC,
     "sso:callback": PUBLIC,
@@ -105,6 +110,7 @@ RULES: dict[str, Rule] = {
     "accounts:two-factor-verify": page(EVERYONE),
     "accounts:two-factor-setup": page(EVERYONE),
     "accounts:two-factor-remove": page(EVERYONE),
+    "accounts:two-factor-backup-codes": page(EVERYONE),  # only with an app set up, in a verified session
 
     # -- decisions: the walk (isg/decisions) --------------------------------------------------
     "decisions:mine": page(DECISION_MAKERS),

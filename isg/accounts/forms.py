@@ -14,6 +14,7 @@ from isg.lib.forms import ErrorSummaryMixin
 
 from .lockout import account_retry_at, retry_time
 from .models import User
+from .usernames import normalise_username
 
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
 
@@ -34,6 +35,10 @@ class SignInLimitsMixin:
         ))
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+    def clean_username(self) -> str:
+        # As usernames are stored (usernames.py): "Pat" signs in as "pat", and is throttled as "pat".
+        return normalise_username(self.cleaned_data["username"])
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
@@ -64,6 +69,14 @@ class AdminLoginForm(SignInLimitsMixin, AdminAuthenticationForm):
 
 class PasswordChangeForm(ErrorSummaryMixin, auth_forms.PasswordChangeForm):
     first_radio_ids = {}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        new = cleaned.get("new_password1")
+        if new and self.user.check_password(new):
+            # Above all when an administrator chose the current one: they would still know it.
+            self.add_error("new_password1", "Choose a password that is different from the one you have now")
+        return cleaned
 
 
 class PasswordResetForm(ErrorSummaryMixin, auth_forms.PasswordResetForm):

@@ -26,6 +26,18 @@ class User(AbstractUser):
         "away", default=False,
         help_text="Away (leave, absence): approvals go to their deputy, else another manager of the agency.",
     )
+    must_change_password = models.BooleanField(
+        default=False,
+        help_text="Set when someone else chose their password (an administrator, an invitation, manage.py "
+                  "changepassword): until they choose their own, they reach only the change-password page.",
+    )
+
+    @classmethod
+    def normalize_username(cls, username):
+        """NFKC and lower-case (usernames.py): "Pat" and "pat" are one account."""
+        from .usernames import normalise_username
+
+        return normalise_username(username) if isinstance(username, str) else username
 
     def clean(self) -> None:
         super().clean()
@@ -49,3 +61,65 @@ class User(AbstractUser):
     @property
     def can_make_decisions(self) -> bool:
         return self.is_active and self.role in (self.Role.PRACTITIONER, self.Role.LINE_MANAGER)
+
+
+class Invitation(models.Model):
+    """A one-time link to set up an account an administrator made (invitations.py).
+
+    The link's token is never stored: only its SHA-256, made and mailed by the task worker. A link
+    works once, until `expires_at`, and not after a newer invitation to the same person.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="invitations")
+    invited_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="Empty when invited by a command on the server.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True, help_text="A newer invitation replaced this one.")
+    refused_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its link was first used after it stopped working (audited once).",
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Invitation {self.pk} for user {self.user_id}"
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a reset link, kept a day for the rate limits (password_reset.py): per account
+    (links actually sent) and per client address (every request). No address typed is kept."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Link sent"
+        UNKNOWN = "unknown", "No account with a password has that address"
+        THROTTLED_ACCOUNT = "throttled_account", "Refused: too many links for this account"
+        THROTTLED_ADDRESS = "throttled_address", "Refused: too many requests from this client address"
+
+    at = models.DateTimeField(db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["ip", "at"], name="reset_ip_idx"), models.Index(fields=["user", "at"],
+                                                                                        name="reset_user_idx")]
+
+
+class BackupCode(models.Model):
+    """A one-time code that stands in for the authenticator app's (backup_codes.py). Only its hash is
+    kept, made by the password hashers, so the codes cannot be read back."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="backup_codes")
+    code_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(auto_now_add=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]

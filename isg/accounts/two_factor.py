@@ -38,7 +38,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 
 from .models import User
-from .sessions import end_all_sessions
+from .sessions import end_all_sessions, end_other_sessions
 
 logger = logging.getLogger("isg.accounts.two_factor")
 
@@ -101,10 +101,22 @@ def needs_code(request: HttpRequest) -> bool:
 
 
 def pending_device(user) -> TOTPDevice:
-    """The app being set up: an unconfirmed device, kept (so its QR code stays the same on a reload
-    or after a wrong code) until a code confirms it."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
-    return device or TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+    """The app being set up: an unconfirmed device, kept (so its QR code stays the same on a reload,
+    in a second tab or after a wrong code) until a code confirms it.
+
+    Every visit to the set-up page reuses it. The person's row is locked first, so two pages opened
+    at once cannot each make one (and leave the first tab showing a key that will never work); any
+    extra unconfirmed device left from before is removed.
+    """
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        pending = list(TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk"))
+        if not pending:
+            return TOTPDevice.objects.create(user=user, name=DEVICE_NAME, confirmed=False)
+        device, extra = pending[0], pending[1:]
+        if extra:
+            TOTPDevice.objects.filter(pk__in=[d.pk for d in extra]).delete()
+        return device
 
 
 def secret_in_groups(device: TOTPDevice) -> str:
@@ -191,6 +203,40 @@ def verify(request: HttpRequest, code: str) -> CodeResult:
     return result
 
 
+def verify_backup_code(request: HttpRequest, text: str) -> CodeResult:
+    """The code page's other way in: one of the person's backup codes (backup_codes.py), once each.
+
+    Wrong backup codes count against the authenticator app's own throttle (its device row is locked
+    while the code is checked), so guessing them is as slow as guessing the app's codes.
+    """
+    from . import backup_codes
+
+    user = request.user
+    device = confirmed_device(user)
+    if device is None:
+        return CodeResult(False, "wrong")
+    with transaction.atomic():
+        locked = TOTPDevice.objects.select_for_update().get(pk=device.pk)
+        _cap_throttle(locked)
+        allowed, info = locked.verify_is_allowed()
+        if not allowed:
+            logger.info("two-factor: backup code refused while throttled for user %s", user.pk)
+            return CodeResult(False, "wait", (info or {}).get("locked_until"))
+        used = backup_codes.use(user, text)
+        if used is None:
+            locked.throttle_increment()
+            audit.append(actor=user, action=AuditEvent.Action.OTP_FAILED, subject_type=SUBJECT_TYPE,
+                         subject_id=str(user.pk), payload={"device": locked.pk, "reason": "wrong_backup_code"})
+            _, info = locked.verify_is_allowed()
+            return CodeResult(False, "wrong", (info or {}).get("locked_until"))
+        locked.throttle_reset()
+        audit.append(actor=user, action=AuditEvent.Action.BACKUP_CODE_USED, subject_type=SUBJECT_TYPE,
+                     subject_id=str(user.pk), payload={"code": used.pk, "left": backup_codes.unused(user).count()})
+    # The session counts as verified by the person's second factor, as after a code from the app.
+    _sign_in_with(request, locked)
+    return CodeResult(True)
+
+
 def confirm_setup(request: HttpRequest, device: TOTPDevice, code: str) -> CodeResult:
     """The set-up page: a correct code from the new app confirms it, replaces any earlier app, and
     verifies this session."""
@@ -209,6 +255,11 @@ def confirm_setup(request: HttpRequest, device: TOTPDevice, code: str) -> CodeRe
     device.refresh_from_db()
     _sign_in_with(request, device)
     request.session[DEVICE_CHOSEN_SESSION_KEY] = True
+    # A new app is a new credential: any other session (perhaps one that set up the old app, or a
+    # stolen one) ends; this one, just verified by the new app, goes on (ASVS 7.4.3).
+    ended = end_other_sessions(request)
+    if ended:
+        logger.info("two-factor: set-up ended %s other session(s) of user %s", ended, user.pk)
     return result
 
 
@@ -228,6 +279,9 @@ def remove(user, *, actor, by: str) -> int:
         if not devices:
             return 0
         TOTPDevice.objects.filter(pk__in=[pk for pk, _ in devices]).delete()
+        from .backup_codes import remove_all
+
+        remove_all(user)  # they stand in for the app: they go with it
         confirmed = [pk for pk, was_confirmed in devices if was_confirmed]
         if confirmed:
             audit.append(actor=actor, action=AuditEvent.Action.OTP_DEVICE_REMOVED, subject_type=SUBJECT_TYPE,

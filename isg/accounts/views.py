@@ -13,8 +13,11 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET
 
 from .forms import LoginForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
-from .lockout import locked_out_page
+from .lockout import client_ip, locked_out_page
 from .models import User
+from .password_middleware import password_owed
+from .password_reset import password_reset_request
+from .passwords import password_changed_by_owner
 from .sessions import end_all_sessions
 
 
@@ -75,9 +78,22 @@ def account(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change your own password (Django's view: it keeps this session and ends the others). While
+    someone else's password is on the account, this is the only page the session reaches."""
+
     template_name = "accounts/password_change.html"
     form_class = PasswordChangeForm
     success_url = reverse_lazy("accounts:password-change-done")
+
+    def get_context_data(self, **kwargs):
+        owed = password_owed(self.request)
+        # base.html: no menu of pages the session cannot open yet.
+        return super().get_context_data(**kwargs, must_change=owed, password_owed=owed)
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        password_changed_by_owner(user=form.user, by="self")
+        return response
 
 
 class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
@@ -88,9 +104,12 @@ class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     form_class = PasswordResetForm
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # The same answer whatever happens: the worker sends the link, within the limits (password_reset.py).
+        password_reset_request(email=form.cleaned_data["email"], ip=client_ip(self.request))
+        return redirect(self.get_success_url())
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -103,6 +122,11 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "registration/password_reset_confirm.html"
     form_class = SetPasswordForm
     success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
+        response = super().form_valid(form)
+        password_changed_by_owner(user=form.user, by="reset")
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")

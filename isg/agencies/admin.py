@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from .forms import AgencyForm
 from .models import Agency
 
 
 @admin.register(Agency)
 class AgencyAdmin(admin.ModelAdmin):
+    form = AgencyForm  # names refuse markup and hidden characters (isg.lib.text)
     list_display = ["name", "kind"]
     prepopulated_fields = {"slug": ["name"]}
 

@@ -70,6 +70,16 @@ class AuditEvent(models.Model):
         OTP_FAILED = "otp_failed", "Second factor: wrong code"
         OTP_DEVICE_SET_UP = "otp_device_set_up", "Second factor: authenticator app set up"
         OTP_DEVICE_REMOVED = "otp_device_removed", "Second factor: authenticator app removed"
+        BACKUP_CODES_MADE = "backup_codes_made", "Second factor: backup codes made"
+        BACKUP_CODE_USED = "backup_code_used", "Second factor: backup code used"
+        # Accounts (isg/accounts): subject "user"; payload ids and reason codes, never a password,
+        # a link's token or a code.
+        PASSWORD_CHANGED = "password_changed", "Password changed"
+        PASSWORD_RESET_SENT = "password_reset_sent", "Password reset link sent"
+        PASSWORD_RESET_THROTTLED = "password_reset_throttled", "Password reset refused: too many requests"
+        INVITATION_SENT = "invitation_sent", "Invitation sent"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_REFUSED = "invitation_refused", "Invitation link refused: expired or already used"
         # Register searches (isg/register/services.py audit_search): subject "register", id the page
         # that ran it; payload: filter codes, the search words only as a keyed hash.
         SEARCHED = "searched", "Searched the decision register"

@@ -214,7 +214,8 @@ def test_a_required_user_without_an_app_sets_one_up_at_sign_in():
     assert "not right" in post(client, SETUP_PAGE, {"code": "000000" if code_from_key(key) != "000000" else "111111"}).content.decode()
     TOTPDevice.objects.filter(user=lscb).update(throttling_failure_timestamp=None)  # skip the 1-second wait
     response = post(client, SETUP_PAGE, {"code": code_from_key(key), "next": "/register/"})
-    assert response.status_code == 302 and response["Location"] == "/register/"
+    # Then the backup codes page (tests/accounts/test_backup_codes.py), which goes on to /register/.
+    assert response.status_code == 302 and response["Location"] == "/accounts/two-factor/backup-codes/?next=%2Fregister%2F"
     assert client.get("/register/").status_code == 200
     device = TOTPDevice.objects.get(user=lscb)
     assert device.confirmed
