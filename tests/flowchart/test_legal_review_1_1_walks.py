@@ -11,6 +11,9 @@ A refusal proves little on its own, so `REWALKS` holds 1.2 answers files (legal_
 this module) that walk the same facts through 1.2.0. Each ends where flowchart.md 8.1-8.2 says, or is
 refused where 8.2 removed or guarded an answer. The tests after the tables check the texts, the
 approval modes and the approver's answers each finding is about.
+
+Paths on which 1.2.0 still does what 8.2 or 8.3 says it must not are not asserted here: see
+legal_review_1_2/pending/README.md.
 """
 
 from __future__ import annotations
