@@ -361,6 +361,18 @@ REWALKS: dict[str, Rewalk] = {
         "N5", "f07b as 8.2's hint says: the adult at risk is asked first, refuses, and the referral is made",
         SHARE_WITHOUT, AFTER, capacity="presumed", consent_status="refused", harm_ground="adult_at_risk",
         recipient_route="statutory"),
+    "n05_adult_not_needed_then_adult_at_risk_is_asked": stops(
+        "N5", "'not needed: someone other than this adult', then 'this adult is an adult at risk': the adult is "
+        "asked first (their capacity and wishes), and nothing is decided about the harm yet",
+        "consent_practicable", consent_status="not_needed", harm_level=None, harm_ground=None),
+    "n07_16_17_lacks_capacity_child_lines": ends(
+        "N7", "a 16 or 17-year-old who lacks capacity, a child at risk, referred: the child's lines, none for adults",
+        SHARE_WITHOUT, AFTER, subject_type="young_person_16_17", capacity="lacks_capacity",
+        harm_ground="child_significant_harm"),
+    "n07_mother_16_17_lacks_capacity_child_lines": ends(
+        "N7", "a mother of 16 or 17 who lacks capacity, her baby at risk: the child's lines, none for adults",
+        SHARE_WITHOUT, AFTER, subject_type="unborn", mother_age="16_17", capacity="lacks_capacity",
+        harm_ground="child_significant_harm"),
     "n06_flags_then_no_risk_child_asked": ends(
         "N6", "f06a: signs of exploitation, harm not significant: the child is asked, refuses, and it is reviewed",
         DO_NOT_SHARE, NONE, sexual_flags=True, consent_status="refused", harm_level="none", review_required=True),
@@ -844,7 +856,9 @@ def test_n13_a_childs_record_is_kept_until_25_whatever_the_decision(v12, name):
     position, _, _ = finished(v12, name)
     state = position.state
     kept = v12.retention_class_for(state)
-    child = state.get("subject_type") in ("child_under_16", "young_person_16_17", "unborn")
+    # Only a decision known to be about an adult keeps the adult period; a child's, an unborn baby's
+    # or one that never learnt who it was about keeps the longer one.
+    child = state.get("subject_type") != "adult"
     assert kept.id == ("child" if child else "adult")
     if child:
         assert kept.until_age == 25 and kept.years >= 7
@@ -886,3 +900,12 @@ def test_old_f16_a_request_is_worded_as_a_request(v12):
     text = outcome.text_for(position.state, v12)
     assert text.title == "Request without consent"
     assert "The organisation that holds it makes its own decision" in text.summary
+
+
+def test_s9_a_young_person_who_lacks_capacity_sees_no_adult_lines(v12):
+    for name in ("n07_16_17_lacks_capacity_child_lines", "n07_mother_16_17_lacks_capacity_child_lines"):
+        _, _, items = finished(v12, name)
+        assert "adult_only" not in tags_of(items), name
+        text = texts_of(items)
+        assert "adults' social care (Care Act 2014 s.42)" not in text and "about an adult who lacks capacity" not in text
+        assert "is still a child" in text
