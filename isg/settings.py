@@ -304,8 +304,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("ISG_LOG_LEVEL", "INFO")},
     "loggers": {
-        # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
-        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # WeasyPrint narrates every stylesheet it parses at INFO, and pikepdf (which places the diagram in
+        # a PDF record) announces itself on import; only their warnings matter here.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf")},
         # runserver's own request lines carry the query string; isg.request logs every request instead.
         "django.server": {"level": "ERROR"},
     },
