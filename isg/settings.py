@@ -267,10 +267,10 @@ ISG_RETROSPECTIVE_APPROVAL_HOURS = float(env_str("ISG_RETROSPECTIVE_APPROVAL_HOU
 # Exports of the register (isg/exports). Files are written outside static and media, to a folder
 # only the app reads; each is served only to the person who asked, and only until it expires.
 ISG_EXPORT_DIR = Path(env_str("ISG_EXPORT_DIR", str(BASE_DIR / "exports-private")))
-# At or under this many decisions the file is made in the request; over it, by the task worker.
+# At or under this many decisions a CSV is made in the request; over it, by the task worker. A ZIP of
+# PDF records is always made by the worker (isg/exports/services.py).
 ISG_EXPORT_SYNC_LIMIT = {
     "csv": int(env_str("ISG_EXPORT_SYNC_LIMIT_CSV", "200")),
-    "zip": int(env_str("ISG_EXPORT_SYNC_LIMIT_ZIP", "10")),  # a PDF each: about a second apiece
 }
 ISG_EXPORT_EXPIRY_HOURS = float(env_str("ISG_EXPORT_EXPIRY_HOURS", "24"))
 

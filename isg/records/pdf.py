@@ -20,6 +20,7 @@ from __future__ import annotations
 import gc
 import hashlib
 import logging
+import re
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -193,6 +194,13 @@ def _no_cycle_collection():
     finally:
         if was_enabled:
             gc.enable()
+
+
+def file_stem(case_reference: str) -> str:
+    """A server-made ASCII name for a record's file: the case reference's safe characters only
+    (ASVS 5.4.1), at most 60 of them; "record" if none are left."""
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", case_reference).strip("-")[:60].strip("-")
+    return safe or "record"
 
 
 def is_whole_pdf(pdf: bytes | None) -> bool:
