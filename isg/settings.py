@@ -308,10 +308,10 @@ ISG_BREACH_ASSESSMENT_HOURS = float(env_str("ISG_BREACH_ASSESSMENT_HOURS", "72")
 # Exports of the register (isg/exports). Files are written outside static and media, to a folder
 # only the app reads; each is served only to the person who asked, and only until it expires.
 ISG_EXPORT_DIR = Path(env_str("ISG_EXPORT_DIR", str(BASE_DIR / "exports-private")))
-# At or under this many decisions the file is made in the request; over it, by the task worker.
+# At or under this many decisions a CSV is made in the request; over it, by the task worker. A ZIP of
+# PDF records is always made by the worker (isg/exports/services.py).
 ISG_EXPORT_SYNC_LIMIT = {
     "csv": int(env_str("ISG_EXPORT_SYNC_LIMIT_CSV", "200")),
-    "zip": int(env_str("ISG_EXPORT_SYNC_LIMIT_ZIP", "10")),  # a PDF each: about a second apiece
 }
 ISG_EXPORT_EXPIRY_HOURS = float(env_str("ISG_EXPORT_EXPIRY_HOURS", "24"))
 
@@ -346,8 +346,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("ISG_LOG_LEVEL", "INFO")},
     "loggers": {
-        # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
-        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # WeasyPrint narrates every stylesheet it parses at INFO, and pikepdf (which places the diagram in
+        # a PDF record) announces itself on import; only their warnings matter here.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf")},
         # runserver's own request lines carry the query string; isg.request logs every request instead.
         "django.server": {"level": "ERROR"},
     },
