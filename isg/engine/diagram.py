@@ -534,11 +534,11 @@ def _urgent(d: _Drawing) -> None:
     d.lines.append(f"  {{ rank=same; {name}; {_node_name(START)}; }}")
     # One arrow per place the button can lead (which one depends on what is already known).
     targets = list(dict.fromkeys(route.next for route in urgent.routes))
-    for index, target in enumerate(targets):
+    for target in targets:
         on_path = (URGENT_NODE, URGENT_ANSWER, target) in d.moves
         words = ["From any question"]
         d.add(f"{name} -> {_node_name(target)}" + _attrs(
-            label=_edge_label(words, "", on_path), id=d.id("edge", "urgent" if index == 0 else f"urgent-{target}"),
+            label=_edge_label(words, "", on_path), id=d.id("edge", f"urgent-{target}"),
             class_=_classes("isg-answer", "isg-urgent-edge", on_path and PATH_CLASS),
             style="dashed", **(_edge_look(on_path) or {"color": URGENT_COLOUR, "penwidth": 2}),
         ))

@@ -94,14 +94,16 @@ def test_the_owner_is_offered_the_amendment_link(signed_in):
     assert f'href="/decisions/{decision.public_id}/amend/"' in signed_in.get(f"/decisions/{decision.public_id}/outcome/").content.decode()
 
 
-def test_the_owners_line_manager_may_amend(signed_in, practitioner):
+def test_only_the_owner_amends_not_even_their_line_manager(signed_in, practitioner):
+    """Access follows responsibility (issue 16): a manager returns a decision with a question instead."""
     manager = make_user(role=User.Role.LINE_MANAGER, agency=practitioner.agency, first_name="Mo", last_name="Manager")
     practitioner.line_manager = manager
     practitioner.save()
     decision = recorded(signed_in)
     response = post_amendment(csrf_client(manager), decision, CORRECTION)
-    assert response.status_code == 302
-    assert Amendment.objects.get().author == manager
+    assert response.status_code == 404
+    assert not Amendment.objects.exists()
+    assert csrf_client(manager).get(f"/decisions/{decision.public_id}/outcome/").status_code == 200  # still reads it
 
 
 @pytest.mark.parametrize("role", [User.Role.PRACTITIONER, User.Role.PARTNERSHIP, User.Role.TRAINER])

@@ -23,31 +23,59 @@ def test_f9_unable_right_now_goes_to_mca_support_when_capacity_is_presumed(live_
     assert position.at == "mca_support"
 
 
-def test_the_subject_is_asked_before_confidentiality_and_a_child_meets_the_under_13_screen(live_flowchart):
+def test_the_subject_is_asked_before_confidentiality(live_flowchart):
     position = replay(live_flowchart, steps(*TO_SUBJECT[:5]))
     assert position.at == "consent_from_whom"
-    position = replay(live_flowchart, steps(*TO_CHILD[:6]))
-    assert position.at == "sexual_activity_screen"
+    assert replay(live_flowchart, steps(*TO_CHILD)).at == "confidential"
+
+
+TO_CHILD_CONSENT = (*TO_CHILD, "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes")
+
+
+@pytest.mark.parametrize("walk", [
+    (*TO_CHILD_CONSENT, "child_competence:not_competent"),  # then a parent decides
+    (*TO_CHILD_CONSENT, "child_competence:competent", "fraser_check:no"),  # not about sexual health
+    (*TO_CHILD, "confidential:no_trivial"),  # judged not confidential
+])
+def test_a_child_meets_the_under_13_screen_on_each_route_that_passes_no_harm_question(live_flowchart, walk):
+    assert replay(live_flowchart, steps(*walk)).at == "sexual_activity_screen"
+
+
+def test_a_child_on_the_unsafe_route_meets_the_under_13_answer_at_the_harm_question(live_flowchart):
+    position = replay(live_flowchart, steps(*TO_CHILD, "confidential:yes", "consent_safe_to_ask:yes_unsafe"))
+    assert position.at == "harm_threshold" and "under_13" in allowed_answers(live_flowchart, position)
 
 
 def test_a_pregnant_girl_under_16_meets_the_screen_and_cannot_be_left_unasked(live_flowchart):
-    walk = (*TO_SUBJECT[:5], "consent_from_whom:unborn_baby", "mother_age:under_16")
+    walk = (*TO_SUBJECT[:5], "consent_from_whom:unborn_baby", "mother_age:under_16", "confidential:yes",
+            "consent_safe_to_ask:no_safe", "consent_practicable:yes", "child_competence:not_competent")
     position = replay(live_flowchart, steps(*walk))
     assert position.at == "sexual_activity_screen"
-    walk += ("sexual_activity_screen:no", "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
-             "child_competence:not_competent", "parental_responsibility:yes_safe")
-    position = replay(live_flowchart, steps(*walk))
+    position = replay(live_flowchart, steps(*walk, "sexual_activity_screen:no", "parental_responsibility:yes_safe"))
     assert position.at == "consent_outcome"
     assert "not_asked_yet" not in allowed_answers(live_flowchart, position)
     with pytest.raises(InvalidStep):
         advance(live_flowchart, position, Step("consent_outcome", "not_asked_yet"))
+    competent = replay(live_flowchart, steps(*walk[:-1], "child_competence:competent"))
+    assert "no" not in allowed_answers(live_flowchart, competent)  # fraser_check: always the flags question
 
 
 def test_under_13_at_the_screen_is_serious_and_needs_no_consent(live_flowchart):
-    position = replay(live_flowchart, steps(*TO_CHILD[:6], "sexual_activity_screen:yes_under_13"))
+    walk = (*TO_CHILD_CONSENT, "child_competence:not_competent", "sexual_activity_screen:yes_under_13")
+    position = replay(live_flowchart, steps(*walk))
     assert position.at == "minimum_necessary"
     assert position.state["harm_level"] == "serious" and position.state["harm_ground"] == "under_13"
     assert position.state["consent_status"] == "not_needed"
+
+
+def test_signs_of_exploitation_short_of_significant_harm_ask_the_child(live_flowchart):
+    walk = (*TO_CHILD_CONSENT, "child_competence:competent", "fraser_check:yes", "sexual_activity_flags:yes_flags",
+            "harm_threshold:lower_level_need")
+    position = replay(live_flowchart, steps(*walk))
+    assert position.at == "consent_outcome"
+    position = replay(live_flowchart, steps(*walk, "consent_outcome:refused", "harm_threshold:no_risk"))
+    assert outcome_of(live_flowchart, position).id == "outcome_do_not_share"
+    assert position.state["review_required"] is True
 
 
 def test_not_seeking_consent_and_no_risk_ends_with_a_review(live_flowchart):

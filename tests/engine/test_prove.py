@@ -63,10 +63,10 @@ MUTATIONS = {
     "S7": [("""reminder: "This record does not replace a referral.""", """reminder: ""
 # "This record does not replace a referral.""")],
     # An unchecked requester goes on to the questions.
-    "S8": [("""        next: record
-        set: {requester_verified: "no", decision: do_not_share, review_required: true}""",
-            """        next: emergency_check
-        set: {requester_verified: "no"}""")],
+    # The urgent button skips the check of who is asking.
+    "S8": [("""    - next: requester_verified
+  set: {emergency: true, decision: share}""", """    - next: consent_from_whom
+  set: {emergency: true, decision: share}""")],
     # The adult's-refusal line shown on capacity alone (a 16 or 17-year-old has capacity too).
     "S9": [("""      - when: [{consent_status: refused, capacity: [presumed, has_capacity], subject_type: adult}, {consent_status: refused, capacity: [presumed, has_capacity], mother_age: "18_plus"}]
         tags: [adult_only]""", """      - when: {consent_status: refused, capacity: [presumed, has_capacity]}

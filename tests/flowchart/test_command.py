@@ -62,6 +62,7 @@ def write_answers(tmp_path, steps, suffix=".json") -> str:
 def test_walk_json_reports_path_state_outcome_and_hash(tmp_path):
     answers = write_answers(tmp_path, [
         {"node": "start", "answer": "asked_to_share", "note": "extra keys are ignored"},
+        {"node": "requester_verified", "answer": "yes"},
         {"node": "emergency_check", "answer": "no"}, {"node": "purpose", "answer": "no"},
     ])
     code, out, _ = run("walk", "--answers", answers, "--json")
@@ -70,7 +71,9 @@ def test_walk_json_reports_path_state_outcome_and_hash(tmp_path):
     assert result["path"][-1] == {"node": "purpose", "answer": "no"}
     assert result["at"] == "record" and result["complete"] is True
     assert result["outcome"] == "outcome_do_not_share" and result["requires_approval"] is False
-    assert result["state"] == {"direction": "asked_to_share", "emergency": False, "decision": "do_not_share"}
+    assert result["approval_mode"] == "none"
+    assert result["state"] == {"direction": "asked_to_share", "requester_verified": "yes", "emergency": False,
+                               "decision": "do_not_share"}
     assert result["flowchart_sha256"] == load_flowchart(FLOWCHART).sha256
 
 
@@ -79,7 +82,8 @@ def test_walk_reads_yaml_and_presses_the_urgent_button(tmp_path):
     path.write_text('- {node: start, answer: want_to_share}\n- {node: "*", answer: urgent}\n')
     code, out, _ = run("walk", "--answers", str(path), "--json")
     result = json.loads(out)
-    assert code == 0 and result["at"] == "minimum_necessary" and result["complete"] is False
+    # Who the information is about is asked first, even in an emergency (flowchart.md 8.2).
+    assert code == 0 and result["at"] == "consent_from_whom" and result["complete"] is False
     assert result["state"]["emergency"] is True and result["outcome"] is None
 
 
@@ -92,8 +96,8 @@ def test_an_answer_not_allowed_names_the_node_lists_the_allowed_answers_and_exit
 
 def test_any_step_after_record_is_an_error_naming_record(tmp_path):
     answers = write_answers(tmp_path, [
-        {"node": "start", "answer": "asked_to_share"}, {"node": "emergency_check", "answer": "no"},
-        {"node": "purpose", "answer": "no"}, {"node": "*", "answer": "urgent"},
+        {"node": "start", "answer": "asked_to_share"}, {"node": "requester_verified", "answer": "no"},
+        {"node": "*", "answer": "urgent"},
     ])
     code, _, err = run("walk", "--answers", answers)
     assert code == 2 and "'record'" in err

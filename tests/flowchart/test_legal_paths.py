@@ -1,7 +1,9 @@
-"""The routes legal-review.md found unsafe in 1.0.1 (F1, F2, F4, F5, F9, F12) now end where flowchart.md 7 says.
+"""The routes legal-review.md found unsafe in 1.0.1 (F1, F2, F4, F5, F9, F12) end where flowchart.md 7 says, in 1.1.0.
 
-Each test replays the review's path with `manage.py flowchart walk --json`, as a practitioner's
-answers would, and checks the outcome and the state the record keeps.
+1.1.0 is archived: decisions made under it still replay under it, so what 7 fixed must stay fixed
+there. Each test replays the review's path with `manage.py flowchart walk --flowchart <1.1.0> --json`,
+as a practitioner's answers would, and checks the outcome and the state the record keeps. The
+second review's paths on 1.2.0 are in test_legal_review_1_1_walks.py.
 """
 
 import io
@@ -14,7 +16,7 @@ from django.core.management import call_command
 from isg.engine import load_flowchart
 
 ROOT = Path(__file__).resolve().parents[2]
-FLOWCHART = ROOT / "flowchart" / "information-sharing.yaml"
+FLOWCHART = ROOT / "flowchart" / "archive" / "information-sharing-1.1.0.yaml"
 
 # want_to_share, no emergency, a purpose, no duty, identifiable and confidential: the consent questions come next.
 TO_CONSENT = [
@@ -38,7 +40,8 @@ def walk(tmp_path, steps) -> tuple[int, dict | None, str]:
     path.write_text(json.dumps([{"node": node, "answer": answer} for node, answer in steps]))
     out, err = io.StringIO(), io.StringIO()
     try:
-        call_command("flowchart", "walk", "--answers", str(path), "--json", stdout=out, stderr=err)
+        call_command("flowchart", "walk", "--answers", str(path), "--flowchart", str(FLOWCHART), "--json",
+                     stdout=out, stderr=err)
         code = 0
     except SystemExit as exited:
         code = exited.code

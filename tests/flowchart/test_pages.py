@@ -304,7 +304,7 @@ def test_what_changed_escapes_the_texts_it_quotes(signed_in, copied):
 @pytest.mark.django_db
 def test_what_changed_compares_the_archived_and_live_flowchart_files(signed_in):
     live, previous = current_flowchart(), previous_flowchart()
-    assert previous is not None and previous.version == "1.0.1"
+    assert previous is not None and previous.version == "1.1.0"
     html = signed_in.get(reverse("flowchart:changes")).content.decode()
     assert f'<h1 class="govuk-heading-l">What changed in version {live.version}</h1>' in html
     assert f"(sha256 {previous.sha256[:12]})" in html and f"(sha256 {live.sha256[:12]})" in html

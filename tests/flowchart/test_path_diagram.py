@@ -32,12 +32,12 @@ FLOWCHART_1_0_1 = ROOT / "flowchart" / "archive" / "information-sharing-1.0.1.ya
 SVG = "{http://www.w3.org/2000/svg}"
 MISSING = "Graphviz, the program that draws it, is not installed on this server"
 
-URGENT_PATH = ["emergency_check:no", "*:urgent", "minimum_necessary:all_relevant",
-               "recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform"]
+URGENT_PATH = ["emergency_check:no", "*:urgent", "consent_from_whom:adult_18_plus", "minimum_necessary:all_relevant",
+               "recipient_check:yes_social_care", "secure_method:secure_email", "inform_person:will_inform"]
 NOT_SURE_PATH = ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                 "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
-                 "consent_safe_to_ask:yes_unsafe", "harm_threshold:yes_serious", "manager_approval:approved",
-                 "minimum_necessary:all_relevant", "recipient_check:yes", "secure_method:secure_email",
+                 "consent_from_whom:adult_18_plus", "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
+                 "consent_safe_to_ask:yes_unsafe", "harm_threshold:yes_others_serious_harm",
+                 "minimum_necessary:all_relevant", "recipient_check:yes_other", "secure_method:secure_email",
                  "inform_person:will_inform"]
 
 
@@ -141,7 +141,7 @@ def test_the_highlighted_path_is_the_decisions_own_with_the_not_sure_detour_and_
     assert nodes == expected_path(flowchart, decision.steps, decision.outcome)
     assert {"not-sure", "edge-not-sure", "edge-seek_advice-resolved-return"} <= highlighted
     assert "edge-confidential-yes-consent_safe_to_ask" in highlighted
-    assert "urgent" not in highlighted and "edge-urgent" not in highlighted
+    assert "urgent" not in highlighted and not any(i.startswith("edge-urgent") for i in highlighted)
     # Exactly one outcome box is marked, and it is the one the decision recorded.
     assert [i for i in highlighted if i.startswith("outcome-")] == [f"outcome-{decision.outcome}"]
     assert "Your path is drawn with thick lines" in root.find(f"{SVG}desc").text
@@ -152,7 +152,8 @@ def test_an_urgent_press_is_drawn_as_the_jump_from_the_urgent_button(signed_in):
     assert any(s["node"] == "*" for s in decision.path) and decision.outcome == "outcome_emergency_share"
     html = outcome_page(signed_in, decision)
     highlighted = on_path(svg_in(html, DECISION_PREFIX), DECISION_PREFIX)
-    assert {"urgent", "edge-urgent", "node-minimum_necessary", f"outcome-{decision.outcome}"} <= highlighted
+    assert {"urgent", "edge-urgent-consent_from_whom", "node-consent_from_whom", "node-minimum_necessary",
+            f"outcome-{decision.outcome}"} <= highlighted
     # Before the press the walk went start → emergency_check → purpose; purpose was never answered.
     assert "edge-emergency_check-no-purpose" in highlighted and "node-purpose" in highlighted
     assert any(i.startswith("edge-start-") for i in highlighted)
