@@ -17,6 +17,8 @@ urlpatterns = [
     path("dashboard/", include("isg.dashboard.urls")),
     path("exports/", include("isg.exports.urls")),
     path("admin-pages/people/", include("isg.accounts.people_urls")),  # administrators: invite someone
+    # Changes that give access, waiting for a second person (isg/accounts/access_changes.py).
+    path("admin-pages/changes/", include("isg.accounts.change_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -102,6 +102,10 @@ RULES: dict[str, Rule] = {
     "accounts:password-change-done": page(EVERYONE),
     # People pages for administrators (isg/accounts/people_views.py): invite someone.
     "people:invite": page(ADMIN),
+    # Changes that give access, waiting for a second person (isg/accounts/access_changes.py): partnership
+    # staff read them; only another administrator or the partnership lead confirms or refuses.
+    "changes:list": page(ADMIN, PARTNERSHIP),
+    "changes:decide": page(ADMIN, PARTNERSHIP),
     # Single sign-on (isg/sso): the way in, so public; both answer 404 unless it is configured.
     "sso:start": PUBLIC,
     "sso:callback": PUBLIC,

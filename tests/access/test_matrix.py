@@ -61,6 +61,7 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
     else:
         object_id = 1
     return {
+        "change_id": str(access_change(world).pk),
         "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
         "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
@@ -79,6 +80,15 @@ def export_job(world):
 
     job = ExportJob.objects.filter(requester=world.users["lscb"]).first()
     return job or ExportJob.objects.create(requester=world.users["lscb"], kind="csv", expires_at=timezone.now())
+
+
+def access_change(world):
+    """A change to the practitioner waiting for a second person (isg/accounts/access_changes.py)."""
+    from isg.accounts.models import AccessChange
+
+    practitioner = world.users["practitioner"]
+    return AccessChange.objects.filter(person=practitioner).first() or AccessChange.objects.create(
+        person=practitioner, requested_by=world.users["admin"], changes={"role": ["practitioner", "line_manager"]})
 
 
 def url_for(world, route, record) -> str:
