@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "isg.agencies",
+    "isg.directory",  # the organisations decisions are shared with
     "isg.flowchart",
     "isg.audit",
     "isg.decisions",

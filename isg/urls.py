@@ -19,6 +19,9 @@ urlpatterns = [
     path("admin-pages/people/", include("isg.accounts.people_urls")),  # administrators: invite someone
     # Changes that give access, waiting for a second person (isg/accounts/access_changes.py).
     path("admin-pages/changes/", include("isg.accounts.change_urls")),
+    # Agencies and the directory of organisations decisions are shared with (isg/agencies, isg/directory).
+    path("admin-pages/agencies/", include("isg.agencies.urls")),
+    path("admin-pages/organisations/", include("isg.directory.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -106,6 +106,14 @@ RULES: dict[str, Rule] = {
     # staff read them; only another administrator or the partnership lead confirms or refuses.
     "changes:list": page(ADMIN, PARTNERSHIP),
     "changes:decide": page(ADMIN, PARTNERSHIP),
+    # Agencies and the directory of organisations (isg/agencies, isg/directory): administrators.
+    "agencies:list": page(ADMIN),
+    "agencies:add": page(ADMIN),
+    "agencies:edit": page(ADMIN),
+    "directory:list": page(ADMIN),
+    "directory:add": page(ADMIN),
+    "directory:edit": page(ADMIN),
+    "directory:set-active": page(ADMIN),
     # Single sign-on (isg/sso): the way in, so public; both answer 404 unless it is configured.
     "sso:start": PUBLIC,
     "sso:callback": PUBLIC,

@@ -62,6 +62,7 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
         object_id = 1
     return {
         "change_id": str(access_change(world).pk),
+        "agency_id": str(world.agency.pk), "organisation_id": str(organisation(world).pk),
         "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
         "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
@@ -89,6 +90,13 @@ def access_change(world):
     practitioner = world.users["practitioner"]
     return AccessChange.objects.filter(person=practitioner).first() or AccessChange.objects.create(
         person=practitioner, requested_by=world.users["admin"], changes={"role": ["practitioner", "line_manager"]})
+
+
+def organisation(world):
+    from isg.directory.models import Organisation
+
+    return Organisation.objects.filter(agency=world.agency).first() or Organisation.objects.create(
+        name=world.agency.name, kind=Organisation.Kind.MEMBER_AGENCY, agency=world.agency)
 
 
 def url_for(world, route, record) -> str:
