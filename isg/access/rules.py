@@ -82,7 +82,8 @@ ADMIN_NAMESPACE = "admin"
 RULES: dict[str, Rule] = {
     # -- site --------------------------------------------------------------------------------
     "home": page(EVERYONE),  # sends each role to its own start page
-    f"{ADMIN_NAMESPACE}:*": Rule(staff=True),  # Django admin: users, agencies, managers, deputies
+    # Django admin: for technical superusers (the administrator role uses the pages below instead).
+    f"{ADMIN_NAMESPACE}:*": Rule(staff=True),
     f"{ADMIN_NAMESPACE}:login": PUBLIC,  # the admin's own sign-in page (same lockout form as ours)
     "healthz": PUBLIC,  # liveness for the load balancer (isg/ops): {"status": "ok"}, nothing else
     "readyz": PUBLIC,  # readiness: names of checks and fixed reasons, no records, no versions
@@ -100,8 +101,19 @@ RULES: dict[str, Rule] = {
     "accounts:logout": page(EVERYONE),
     "accounts:password-change": page(EVERYONE),
     "accounts:password-change-done": page(EVERYONE),
-    # People pages for administrators (isg/accounts/people_views.py): invite someone.
+    # People pages for administrators (isg/accounts/people_views.py, away_views.py): people, their
+    # places, counts and away periods; never a decision.
+    "people:list": page(ADMIN),
     "people:invite": page(ADMIN),
+    "people:person": page(ADMIN),
+    "people:edit": page(ADMIN),
+    "people:deactivate": page(ADMIN),
+    "people:reactivate": page(ADMIN),
+    "people:resend-invitation": page(ADMIN),
+    "people:reset-two-factor": page(ADMIN),
+    "people:away": page(ADMIN),
+    "people:away-end": page(ADMIN),
+    "accounts:away": page(MANAGERS),  # a line manager's own away periods
     # Changes that give access, waiting for a second person (isg/accounts/access_changes.py): partnership
     # staff read them; only another administrator or the partnership lead confirms or refuses.
     "changes:list": page(ADMIN, PARTNERSHIP),

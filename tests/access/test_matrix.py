@@ -60,8 +60,10 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
         object_id = world.agency.pk
     else:
         object_id = 1
+    # The People pages: the practitioner, or the manager and their away period on the away pages.
+    person = world.users["manager"] if "<int:period_id>" in route.route else practitioner
     return {
-        "change_id": str(access_change(world).pk),
+        "user_id": str(person.pk), "period_id": str(away_period(world).pk), "change_id": str(access_change(world).pk),
         "agency_id": str(world.agency.pk), "organisation_id": str(organisation(world).pk),
         "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
@@ -81,6 +83,19 @@ def export_job(world):
 
     job = ExportJob.objects.filter(requester=world.users["lscb"]).first()
     return job or ExportJob.objects.create(requester=world.users["lscb"], kind="csv", expires_at=timezone.now())
+
+
+def away_period(world):
+    """The manager's away period, from tomorrow (so it hands nothing over while the walk runs)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from isg.accounts.models import AwayPeriod
+
+    manager = world.users["manager"]
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return AwayPeriod.objects.filter(user=manager).first() or AwayPeriod.objects.create(user=manager, starts_on=tomorrow)
 
 
 def access_change(world):

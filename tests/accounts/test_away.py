@@ -111,3 +111,17 @@ def test_the_migration_gives_anyone_marked_away_by_hand_an_open_period(team):
     period = AwayPeriod.objects.get(user=team.manager)
     assert (period.starts_on, period.ends_on) == (TODAY, None)
     assert team.manager.is_away_on(TODAY + 365 * DAY)
+
+
+def test_the_daily_command_runs_the_step(team):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    make_waiting_decision(team.pat, team.manager)
+    AwayPeriod.objects.create(user=team.manager, starts_on=TODAY + DAY)
+    out = StringIO()
+    call_command("away", "start-due", "--date", (TODAY + DAY).isoformat(), stdout=out)
+    assert out.getvalue().strip() == f"away periods for {(TODAY + DAY).isoformat()}: 1 waiting approval handed over"
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("away", "start-due", "--date", "tomorrow")

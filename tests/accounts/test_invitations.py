@@ -292,9 +292,10 @@ def test_an_administrator_invites_someone_from_the_page(client, boss, agency, ma
         "name": "Sam Taylor", "email": "sam@north.example.org", "role": "practitioner", "agency": agency.pk,
         "line_manager": "", "username": "",
     })
-    assert response.status_code == 302 and response["Location"] == "/admin-pages/people/invite/"
+    sam = User.objects.get(username="sam")
+    assert response.status_code == 302 and response["Location"] == f"/admin-pages/people/{sam.pk}/"
     assert "Invitation sent to sam@north.example.org" in client.get(response["Location"]).content.decode()
-    assert User.objects.get(username="sam").agency == agency
+    assert sam.agency == agency
     assert len(mailoutbox) == 1
 
 
