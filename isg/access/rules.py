@@ -101,10 +101,12 @@ RULES: dict[str, Rule] = {
     "accounts:logout": page(EVERYONE),
     "accounts:password-change": page(EVERYONE),
     "accounts:password-change-done": page(EVERYONE),
-    # People pages for administrators (isg/accounts/people_views.py, away_views.py): people, their
-    # places, counts and away periods; never a decision.
+    # People pages for administrators (isg/accounts/people_views.py, away_views.py, import_views.py):
+    # people, their places, counts and away periods; never a decision.
     "people:list": page(ADMIN),
     "people:invite": page(ADMIN),
+    "people:import": page(ADMIN),
+    "people:import-check": page(ADMIN),
     "people:person": page(ADMIN),
     "people:edit": page(ADMIN),
     "people:deactivate": page(ADMIN),

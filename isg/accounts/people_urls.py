@@ -1,14 +1,17 @@
-"""/admin-pages/people/: administrators' pages about people (people_views.py, away_views.py). Each has its row in isg/access/rules.py, for the administrator role only."""
+"""/admin-pages/people/: administrators' pages about people (people_views.py, away_views.py,
+import_views.py). Each has its row in isg/access/rules.py, for the administrator role only."""
 
 from django.urls import path
 
-from . import away_views, people_views
+from . import away_views, import_views, people_views
 
 app_name = "people"
 
 urlpatterns = [
     path("", people_views.people_list, name="list"),
     path("invite/", people_views.invite_person, name="invite"),
+    path("import/", import_views.upload, name="import"),
+    path("import/check/", import_views.check, name="import-check"),
     path("<int:user_id>/", people_views.person_page, name="person"),
     path("<int:user_id>/change/", people_views.person_edit, name="edit"),
     path("<int:user_id>/switch-off/", people_views.person_deactivate, name="deactivate"),
