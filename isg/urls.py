@@ -23,6 +23,8 @@ urlpatterns = [
     path("admin-pages/changes/", include("isg.accounts.change_urls")),
     path("admin-pages/agencies/", include("isg.agencies.urls")),
     path("admin-pages/organisations/", include("isg.directory.urls")),
+    # The administration log, read-only, for the partnership (isg/accounts/admin_log.py).
+    path("administration-log/", include("isg.accounts.admin_log_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -120,6 +120,8 @@ RULES: dict[str, Rule] = {
     # staff read them; only another administrator or the partnership lead confirms or refuses.
     "changes:list": page(ADMIN, PARTNERSHIP),
     "changes:decide": page(ADMIN, PARTNERSHIP),
+    # The administration log (isg/accounts/admin_log.py): who changed whom, read-only.
+    "adminlog:list": page(PARTNERSHIP, ADMIN),
     # Agencies and the directory of organisations (isg/agencies, isg/directory): administrators.
     "agencies:list": page(ADMIN),
     "agencies:add": page(ADMIN),

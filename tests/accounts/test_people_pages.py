@@ -80,7 +80,7 @@ def edit_data(person: User, **changes) -> dict:
 def test_an_administrator_starts_at_people_and_the_menu_has_no_django_admin(admin_browser):
     assert admin_browser.get("/")["Location"] == "/admin-pages/people/"
     body = page(admin_browser, "/admin-pages/people/")
-    for item in ("People", "Agencies", "Organisations", "Changes to confirm"):
+    for item in ("People", "Agencies", "Organisations", "Changes to confirm", "Administration log"):
         assert f">{item}</a>" in body
     assert ">Case studies</a>" not in body  # a page administrators may not open
 
