@@ -313,3 +313,11 @@ def test_only_line_managers_have_the_away_page(org):
     client.force_login(org.pat)
     assert client.get("/accounts/away/").status_code == 403
     assert "When you are away" not in client.get("/accounts/").content.decode()
+
+
+def test_the_date_boxes_are_three_and_keep_what_was_typed(admin_browser, org):
+    body = post(admin_browser, f"/admin-pages/people/{org.manager.pk}/away/",
+                {"starts_on_day": "31", "starts_on_month": "2", "starts_on_year": "2027"}).content.decode()
+    for part, value in (("day", "31"), ("month", "2"), ("year", "2027")):
+        assert f'id="id_starts_on_{part}" name="starts_on_{part}" type="text" inputmode="numeric" value="{value}"' in body
+    assert 'for="id_ends_on_year">Year</label>' in body
