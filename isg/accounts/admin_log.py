@@ -110,8 +110,11 @@ def _date(value: Any) -> str:
 
 def _details(event: AuditEvent, names: Names) -> list[str]:
     payload, action = event.payload, event.action
-    details = [f"{row.label}: {row.before} → {row.after}" if row.before else f"{row.label}: {row.after}"
-               for row in rows(_changes(event), names)]
+    if action == A.PEOPLE_IMPORTED:  # new people: what they were given, not a change from nothing
+        details = [f"{row.label}: {row.after}" for row in rows(_changes(event), names) if row.after != "None"]
+    else:
+        details = [f"{row.label}: {row.before} → {row.after}" if row.before else f"{row.label}: {row.after}"
+                   for row in rows(_changes(event), names)]
     if action == A.AWAY_PERIOD_ADDED:
         until = f"to {_date(payload['ends_on'])}" if payload.get("ends_on") else "until further notice"
         details.append(f"Away from {_date(payload.get('starts_on'))} {until}")

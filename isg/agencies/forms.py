@@ -17,7 +17,7 @@ NAME_MAX_LENGTH = Agency._meta.get_field("name").max_length
 class AgencyForm(forms.ModelForm):
     class Meta:
         model = Agency
-        fields = "__all__"
+        fields = ["name", "slug", "kind"]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

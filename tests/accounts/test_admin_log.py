@@ -63,6 +63,18 @@ def test_the_partnership_reads_who_changed_whom_what_and_when(history):
     assert page.index("Account switched off") < page.index("Change that gives access asked for")  # newest first
 
 
+def test_imported_people_show_what_they_were_given(history):
+    from isg.accounts.people_import import check_rows, import_people, read_csv
+
+    parsed = read_csv(b"email,name,role,agency,line_manager_email\nli@north.example.org,Li Lee,practitioner,"
+                      b"North agency,margaret@north.example.org\n")
+    check_rows(parsed.rows)
+    import_people(rows=parsed.rows, invited_by=history.admin)
+    page = reader().get("/administration-log/").content.decode()
+    assert "People imported from a file" in page and "Li Lee (li)" in page
+    assert "Role: Practitioner" in page and "Line manager: Margaret Hughes" in page and "Deputy:" not in page
+
+
 def test_payloads_hold_no_names_addresses_or_reasons(history):
     for event in AuditEvent.objects.all():
         text = str(event.payload)
