@@ -321,3 +321,32 @@ def test_the_date_boxes_are_three_and_keep_what_was_typed(admin_browser, org):
     for part, value in (("day", "31"), ("month", "2"), ("year", "2027")):
         assert f'id="id_starts_on_{part}" name="starts_on_{part}" type="text" inputmode="numeric" value="{value}"' in body
     assert 'for="id_ends_on_year">Year</label>' in body
+
+
+def test_no_page_an_administrator_reaches_shows_django_admin_rights_or_case_content(admin_browser, org):
+    """Every URL the access table opens to administrators (Django's admin aside), filled with real ids."""
+    from isg.access.rules import RULES
+    from isg.access.urlwalk import iter_routes
+    from isg.directory.models import Organisation
+
+    period = AwayPeriod.objects.create(user=org.manager, starts_on=TODAY + datetime.timedelta(days=3))
+    change = AccessChange.objects.create(person=org.sam, requested_by=org.admin, changes={"role": ["practitioner",
+                                                                                                   "admin"]})
+    organisation = Organisation.objects.create(name="Police", kind="police")
+    values = {"user_id": org.manager.pk, "period_id": period.pk, "change_id": change.pk, "agency_id": org.north.pk,
+              "organisation_id": organisation.pk}
+    seen = 0
+    for route in iter_routes():
+        rule = RULES.get(route.name or "")
+        if rule is None or rule.staff or rule.public or User.Role.ADMIN not in rule.roles:
+            continue
+        url = "/" + re.sub(r"<int:(\w+)>", lambda m: str(values[m.group(1)]), route.route)
+        response = admin_browser.get(url, follow=True)
+        if response.status_code == 405:
+            continue  # a button's POST-only address
+        body = response.content.decode()
+        assert response.status_code == 200, url
+        assert not FORBIDDEN.search(body), (url, FORBIDDEN.search(body).group())
+        assert CANARY not in body, url
+        seen += 1
+    assert seen >= 20
