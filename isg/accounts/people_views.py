@@ -74,11 +74,7 @@ def people_list(request: HttpRequest) -> HttpResponse:
     for person in page:
         person.routes_nowhere = routing.routes_nowhere(person)
         person.awaiting_setup = person.invited and not person.accepted and not person.has_usable_password()
-    return render(request, "accounts/people/list.html", {
-        "form": form, "page": page, "count": page.paginator.count, "filtered": bool(request.GET.get("q")
-                                                                                    or request.GET.get("agency")
-                                                                                    or request.GET.get("role")),
-    })
+    return render(request, "accounts/people/list.html", {"form": form, "page": page, "count": page.paginator.count})
 
 
 @require_GET
