@@ -17,7 +17,7 @@ PYTHON ?= $(shell for p in python3.12 python3.13 python3.14 python3 $(wildcard $
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 \
 	&& { echo $$p; break; }; done)
 
-.PHONY: run serve test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench clean
+.PHONY: run serve test check-python app-system-deps system-deps app-deps test-deps demo-db vendor lint bench bench-smoke clean
 
 run: app-system-deps app-deps demo-db  ## Set up and run the app and its task worker on SQLite at http://127.0.0.1:8000
 	@echo ""
@@ -113,6 +113,27 @@ lint: test-deps
 
 bench: test-deps  ## Walk-step latency and query counts (see bench/README.md)
 	$(PY) bench/walk_step.py
+
+# Every runnable script in bench/ (each has a __main__) in its smoke mode: seconds each, tiny sizes, a
+# non-zero exit if it is broken. SQLite; with DATABASE_URL naming a PostgreSQL server, the PostgreSQL
+# ones too, each in a database of its own there (bench/benchlib.py). .ci/run runs it on both. Two at a
+# time, the largest scripts (the slowest) first; each one's output is shown when all are done.
+BENCH_SCRIPTS = $(shell ls -S $$(grep -l '^if __name__ == "__main__":' bench/*.py))
+BENCH_SMOKE_JOBS ?= 2
+bench-smoke: app-system-deps $(VENV)/.bench  ## Every benchmark in smoke mode: do they all still run?
+	@logs=$$(mktemp -d); running=0; failed=""; \
+	for script in $(BENCH_SCRIPTS); do \
+	  ( started=$$(date +%s); $(PY) $$script --smoke > $$logs/$${script##*/}.log 2>&1; \
+	    echo "exit $$? after $$(( $$(date +%s) - started )) s" > $$logs/$${script##*/}.status ) & \
+	  running=$$(( running + 1 )); \
+	  if [ $$running -ge $(BENCH_SMOKE_JOBS) ]; then wait -n; running=$$(( running - 1 )); fi; \
+	done; wait; \
+	for script in $(BENCH_SCRIPTS); do \
+	  name=$${script##*/}; echo "== $$script --smoke: $$(cat $$logs/$$name.status)"; \
+	  if grep -q '^exit 0 ' $$logs/$$name.status; then tail -n 8 $$logs/$$name.log | sed 's/^/   /'; \
+	  else sed 's/^/   /' $$logs/$$name.log; failed="$$failed $$script"; fi; \
+	done; rm -rf $$logs; \
+	if [ -n "$$failed" ]; then echo "bench smoke FAILED:$$failed"; exit 1; fi; echo "bench smoke: every benchmark runs"
 
 # Load run (issue 8): 200 simulated practitioners for 60 s on two servers, then on one (bench/load.py);
 # needs PostgreSQL and Redis on 127.0.0.1. `make bench-load LOAD_ARGS=--kill` kills one server half-way.

@@ -11,8 +11,13 @@ It prints, for each run: requests and errors (goal 0; with --kill, requests cut 
 are counted apart), lost answers (answers the servers acknowledged that are not in the database:
 goal 0), p95 per request type, and the p95 of two servers against one.
 
-Usage: .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--kill]
+Usage: .venv/bin/python bench/load.py [--users 200] [--seconds 60] [--kill] [--smoke]
        (`make bench-load`; needs PostgreSQL and Redis on 127.0.0.1, and the `bench` dependency group)
+
+--smoke: 4 practitioners for 4 seconds a run, 0.1-0.3 s on each page, one worker a server, in
+`isg_scale_smoke` on the server DATABASE_URL names and Redis db 12 (the tests use 13, the load run
+14); skipped (exit 0) without a PostgreSQL DATABASE_URL; exits 1 on any error, lost answer or a run
+that made no requests.
 """
 
 from __future__ import annotations
@@ -34,6 +39,9 @@ import redis
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import benchlib  # noqa: E402
 
 from tests.scaleout.servers import (  # noqa: E402
     collect_static,
@@ -47,6 +55,7 @@ from tests.scaleout.servers import (  # noqa: E402
 
 DATABASE_URL = "postgres://postgres@127.0.0.1:5432/isg_scale_bench"
 REDIS_URL = "redis://127.0.0.1:6379/14"
+SMOKE_REDIS_URL = "redis://127.0.0.1:6379/12"
 PASSWORD = "load-run-password-not-secret"
 REQUEST_TYPES = ["start page", "start", "question", "answer", "resume", "check answers", "record"]
 
@@ -168,15 +177,23 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--kill", action="store_true", help="SIGKILL server A half-way through the two-server run")
     parser.add_argument("--database-url", default=os.environ.get("ISG_LOAD_DATABASE_URL", DATABASE_URL))
+    parser.add_argument("--smoke", action="store_true", help="4 users, seconds: does it still run?")
     args = parser.parse_args()
     args.users = min(args.users, 500)  # bounded: loopback only, a few hundred users at most
     args.seconds = min(args.seconds, 300)
+    redis_url = REDIS_URL
+    if args.smoke:
+        server = benchlib.postgres_url()
+        if server is None:
+            benchlib.skip("the load run needs PostgreSQL and Redis (set DATABASE_URL to a PostgreSQL server)")
+        args.database_url, redis_url = benchlib.database_named(server, "isg_scale_smoke"), SMOKE_REDIS_URL
+        args.users, args.spawn_rate, args.seconds, args.wait, args.workers, args.threads = 4, 4, 4, "0.1,0.3", 1, 2
 
     recreate_database(args.database_url)
-    redis.Redis.from_url(REDIS_URL).flushdb()
+    redis.Redis.from_url(redis_url).flushdb()
     with tempfile.TemporaryDirectory(prefix="isg-load-") as tmp:
         workdir = Path(tmp)
-        env = environment(args.database_url, REDIS_URL)
+        env = environment(args.database_url, redis_url)
         manage(env, "migrate", "--verbosity", "0")
         collect_static(env)
         manage(env, "shell", "-c", SEED.format(password=PASSWORD, users=args.users))
@@ -215,9 +232,14 @@ def main() -> None:
                     print(f"--- {log.name}\n" + "\n".join(log.read_text(errors="replace").splitlines()[-30:]))
                 for process in processes:
                     print(f"--- {process.name}\n{process.tail(20)}")
+            if args.smoke:
+                benchlib.check(not problems, f"{problems} errors or lost answers")
+                for result in (two, one):
+                    benchlib.check(int(result["stats"].get("Aggregated", {}).get("Request Count") or 0) > 0,
+                                   "a run made no requests")
         finally:
             stop_all(processes)
-            redis.Redis.from_url(REDIS_URL).flushdb()
+            redis.Redis.from_url(redis_url).flushdb()
 
 
 if __name__ == "__main__":

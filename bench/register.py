@@ -18,6 +18,10 @@ Usage: DATABASE_URL=postgres://postgres@127.0.0.1:5432/isg_register_bench \\
 The database named in DATABASE_URL holds the large set and `<name>_small` the 1,000; both are
 dropped and created again (the large one is kept with --reuse when it already holds --large
 decisions). The two are measured in turn, round after round, in one process.
+
+--smoke: 20 and 60 decisions, a few requests each, in `isg_register_smoke` (and `_small`) on the
+server DATABASE_URL names, whatever database it names; skipped (exit 0) without PostgreSQL, as the
+register's queries are PostgreSQL's; exits 1 if a request fails or lists nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +40,10 @@ from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import benchlib  # noqa: E402
+
 BATCH = 5000
 AGENCIES = 12
 WORDS = ("school", "nurse", "worried", "bruising", "missed", "appointments", "father", "mother", "police",
@@ -269,8 +277,14 @@ def main() -> None:
                         help="measure small and large in turn this many times, so a busy machine weighs on both alike")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the large database if it already holds --large decisions (seeding a million takes an hour)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, a few requests: does it still run?")
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
+    if args.smoke:
+        if not benchlib.postgres_url():
+            benchlib.skip("the register benchmark needs PostgreSQL (set DATABASE_URL to a PostgreSQL server)")
+        url = benchlib.database_named(url, "isg_register_smoke")
+        args.small, args.large, args.runs, args.rounds, args.reuse = 20, 60, 4, 2, False
     if not url.startswith(("postgres://", "postgresql://")):
         sys.exit("Set DATABASE_URL to a PostgreSQL database of the benchmark's own (it is dropped and made again).")
     large_name = urlsplit(url).path.lstrip("/")
@@ -325,6 +339,10 @@ def main() -> None:
             for request_name, (times, rows) in measure(world, per_round).items():
                 into.setdefault(request_name, [[], rows])[0].extend(times)
                 into[request_name][1] = rows
+
+    if args.smoke:
+        benchlib.check(small["first page"][1] > 0 and large["first page"][1] > 0, "the register listed nothing")
+        benchlib.check(large["search"][1] > 0, "the search found nothing")
 
     def p50_p95(times: list[float]) -> tuple[float, float]:
         times = sorted(times)

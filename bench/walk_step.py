@@ -7,7 +7,11 @@ both see the same load. It prints p50/p95 of each and their ratios, then the SQL
 step costs (the POST and the next question) at path lengths 3 and 25.
 
 Goals (issue 2): ratio ≤ 1.5; ≤ 8 queries a step, the same at both lengths.
-Usage: .venv/bin/python bench/walk_step.py [--clients 20] [--seconds 20]
+Usage: .venv/bin/python bench/walk_step.py [--clients 20] [--seconds 20] [--smoke]
+
+The database is SQLite in a temporary folder, or, with DATABASE_URL naming a PostgreSQL server, a
+database of its own there (isg_walk_bench, isg_walk_smoke for --smoke), dropped and made again.
+--smoke: 2 clients for 4 seconds on 2 workers; exits 1 if a walk fails or nothing was measured.
 """
 
 from __future__ import annotations
@@ -28,7 +32,10 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import benchlib
+
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 HOST = "127.0.0.1"
 PASSWORD = "bench-password-not-secret"
 WALK = [
@@ -38,16 +45,19 @@ WALK = [
 ] + [("consent_outcome", "given"), ("consent_scope", "no")] * 8
 
 
+START_TOKEN = re.compile(r'name="start_token" value="([^"]+)"')
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind((HOST, 0))
         return s.getsockname()[1]
 
 
-def environment(workdir: Path) -> dict[str, str]:
+def environment(workdir: Path, database_url: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.setdefault("DATABASE_URL", f"sqlite:///{workdir / 'bench.sqlite3'}")
     env.update({
+        "DATABASE_URL": database_url,
         "ISG_SECRET_KEY": secrets.token_urlsafe(32), "ISG_DEBUG": "0", "ISG_ALLOWED_HOSTS": HOST,
         "ISG_SECURE_SSL_REDIRECT": "0", "ISG_ROOT_URLCONF": "bench_urls", "ISG_LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join([str(ROOT / "bench"), str(ROOT)]), "DJANGO_SETTINGS_MODULE": "isg.settings",
@@ -91,11 +101,25 @@ def answer_body(flowchart, node_id: str, answer: str, revision: str) -> dict:
 
 
 def client_loop(port: int, username: str, flowchart, until: float, baseline: list, steps: list, failures: list) -> None:
+    try:
+        walk_until(port, username, flowchart, until, baseline, steps, failures)
+    except Exception as exc:  # a thread's exception would otherwise only be printed
+        failures.append(f"{username}: {exc!r}")
+
+
+def walk_until(port: int, username: str, flowchart, until: float, baseline: list, steps: list, failures: list) -> None:
     client = Client(port)
     client.sign_in(username)
     htmx = {"HX-Request": "true"}
     while time.monotonic() < until:
-        response, page = client.request("POST", "/decisions/new/", {"case_reference": "BENCH", **answer_body(flowchart, *WALK[0], "")}, htmx)
+        # The first page carries a one-time token: a double-posted start finds its draft instead of copying it.
+        _, page = client.request("GET", "/decisions/new/")
+        token = START_TOKEN.search(page)
+        if not token:
+            failures.append("start page: no start_token")
+            return
+        body = {"case_reference": "BENCH", "start_token": token.group(1), **answer_body(flowchart, *WALK[0], "")}
+        response, page = client.request("POST", "/decisions/new/", body, htmx)
         location = re.search(r'"path": "([^"]+)"', response.headers.get("HX-Location", ""))
         if not location:
             failures.append(f"start: {response.status}")
@@ -136,9 +160,11 @@ flowchart = current_flowchart()
 client = Client(HTTP_HOST="127.0.0.1")
 client.force_login(User.objects.get(username="bench-queries"))
 def go(pairs):
-    client.post("/decisions/new/", {"case_reference": "Q", **bench.answer_body(flowchart, *bench.WALK[0], "")})
+    token = bench.START_TOKEN.search(client.get("/decisions/new/").content.decode()).group(1)
+    client.post("/decisions/new/", {"case_reference": "Q", "start_token": token,
+                                    **bench.answer_body(flowchart, *bench.WALK[0], "")})
     from isg.decisions.models import Decision
-    decision = Decision.objects.latest("id")
+    decision = Decision.objects.filter(owner__username="bench-queries").latest("id")
     for node_id, answer in pairs:
         decision.refresh_from_db()
         url = f"/decisions/{decision.public_id}/steps/{len(decision.path)}/{node_id}/"
@@ -154,7 +180,31 @@ for length in (3, 25):
 print("goal: at most 8 a step, the same at both lengths")
 '''
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, cwd=ROOT)
-    return result.stdout.strip() or result.stderr.strip()
+    benchlib.check(result.returncode == 0, f"the query count failed:\n{result.stderr.strip()[-2000:]}")
+    return result.stdout.strip()
+
+
+def wait_ready(port: int, server: subprocess.Popen, timeout: float = 60) -> None:
+    """Until a worker answers /healthz: gunicorn listens before its workers have loaded Django."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        benchlib.check(server.poll() is None, f"gunicorn exited with {server.returncode}")
+        try:
+            connection = http.client.HTTPConnection(HOST, port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise benchlib.SmokeFailed(f"gunicorn did not answer /healthz within {timeout:.0f} s")
+
+
+def database_url(workdir: Path, smoke: bool) -> str:
+    server = benchlib.postgres_url()
+    if server is None:
+        return f"sqlite:///{workdir / 'bench.sqlite3'}"
+    return benchlib.fresh_postgres(benchlib.database_named(server, "isg_walk_smoke" if smoke else "isg_walk_bench"))
 
 
 def main() -> None:
@@ -162,12 +212,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--smoke", action="store_true", help="a few seconds, 2 clients: does it still run?")
     args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.seconds, args.workers = 2, 4, 2
     with tempfile.TemporaryDirectory() as tmp:
-        env = environment(Path(tmp))
+        env = environment(Path(tmp), database_url(Path(tmp), args.smoke))
         python = sys.executable
         manage = [python, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True, cwd=ROOT)
+        from tests.scaleout.servers import collect_static
+
+        collect_static(env)  # as `make serve` does; skipped while the collected files are up to date
         subprocess.run([*manage, "migrate", "-v0"], env=env, check=True, cwd=ROOT)
         names = [f"bench{i}" for i in range(args.clients)] + ["bench-queries"]
         create = (
@@ -175,7 +230,7 @@ def main() -> None:
             f"for name in {names!r}:\n"
             f"    User.objects.create_user(name, password={PASSWORD!r}, role='practitioner')\n"
         )
-        subprocess.run([*manage, "shell", "-c", create], env=env, check=True, cwd=ROOT)
+        subprocess.run([*manage, "shell", "-v0", "-c", create], env=env, check=True, cwd=ROOT)
         sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
         from isg.engine import load_flowchart
 
@@ -187,12 +242,7 @@ def main() -> None:
             env=env, cwd=ROOT,
         )
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection((HOST, port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_ready(port, server)
             baseline, steps, failures = [], [], []
             until = time.monotonic() + args.seconds
             threads = [
@@ -207,12 +257,13 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
         print(f"gunicorn {args.workers} sync workers, {args.clients} concurrent clients, {args.seconds:.0f} s, {env['DATABASE_URL'].split(':')[0]}")
+        benchlib.check(not failures, f"{len(failures)} walks failed, first: {failures[:1]}")
+        benchlib.check(len(baseline) >= 2 and len(steps) >= 2,
+                       f"too few samples to measure: {len(baseline)} baseline, {len(steps)} steps")
         print(f"baseline page: {len(baseline)} requests, p50 {percentile(baseline, 50):.1f} ms, p95 {percentile(baseline, 95):.1f} ms")
         print(f"walk step:     {len(steps)} answers,  p50 {percentile(steps, 50):.1f} ms, p95 {percentile(steps, 95):.1f} ms")
         print(f"ratio (step / baseline): p50 {percentile(steps, 50) / percentile(baseline, 50):.2f}, "
               f"p95 {percentile(steps, 95) / percentile(baseline, 95):.2f} (goal: at most 1.5)")
-        if failures:
-            print(f"failures: {len(failures)}, first: {failures[0]}")
         print(query_counts(env))
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "isg.records",
     "isg.access",
     "isg.approvals",
+    "isg.followups",
     "isg.register",
     "isg.dashboard",
     "isg.exports",
@@ -293,16 +294,28 @@ DEFAULT_FROM_EMAIL = env_str("ISG_FROM_EMAIL", "Information Sharing Guide <no-re
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 # Emails hold a link and nothing else: this is where the link points.
 ISG_SITE_URL = env_str("ISG_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
-# A retrospective (emergency) approval still waiting after this many hours is overdue and escalates.
+# A retrospective (emergency) approval of a decision made under flowchart 1.0.1 or 1.1 still waiting
+# after this many hours is overdue and escalates. From 1.2, approvals keep working days (below).
 ISG_RETROSPECTIVE_APPROVAL_HOURS = float(env_str("ISG_RETROSPECTIVE_APPROVAL_HOURS", "24"))
+# Working days (isg/approvals/deadlines.py): an approval, before or after sharing, is due by the end
+# of the working day it was asked on, or of the next working day if it was asked out of hours.
+# Weekends and the bank holidays of ISG_BANK_HOLIDAYS_AREA ("ENG" England, "WLS" Wales) are not working days.
+ISG_WORKING_DAY_START = env_str("ISG_WORKING_DAY_START", "09:00")
+ISG_WORKING_DAY_END = env_str("ISG_WORKING_DAY_END", "17:00")
+ISG_BANK_HOLIDAYS_AREA = env_str("ISG_BANK_HOLIDAYS_AREA", "ENG")
+# Extra working days an approval may take beyond the day it is due (0: the same working day).
+ISG_APPROVAL_EXTRA_WORKING_DAYS = int(env_str("ISG_APPROVAL_EXTRA_WORKING_DAYS", "0"))
+# A data protection officer's assessment of a possible breach (an approver disagreed after sharing)
+# is due this many hours after it opens (UK GDPR Article 33: report within 72 hours).
+ISG_BREACH_ASSESSMENT_HOURS = float(env_str("ISG_BREACH_ASSESSMENT_HOURS", "72"))
 
 # Exports of the register (isg/exports). Files are written outside static and media, to a folder
 # only the app reads; each is served only to the person who asked, and only until it expires.
 ISG_EXPORT_DIR = Path(env_str("ISG_EXPORT_DIR", str(BASE_DIR / "exports-private")))
-# At or under this many decisions the file is made in the request; over it, by the task worker.
+# At or under this many decisions a CSV is made in the request; over it, by the task worker. A ZIP of
+# PDF records is always made by the worker (isg/exports/services.py).
 ISG_EXPORT_SYNC_LIMIT = {
     "csv": int(env_str("ISG_EXPORT_SYNC_LIMIT_CSV", "200")),
-    "zip": int(env_str("ISG_EXPORT_SYNC_LIMIT_ZIP", "10")),  # a PDF each: about a second apiece
 }
 ISG_EXPORT_EXPIRY_HOURS = float(env_str("ISG_EXPORT_EXPIRY_HOURS", "24"))
 
@@ -310,7 +323,8 @@ ISG_EXPORT_EXPIRY_HOURS = float(env_str("ISG_EXPORT_EXPIRY_HOURS", "24"))
 # decision's words are removed (its facts stay), per outcome id; "default" for the rest.
 ISG_RETENTION = {
     "default": int(env_str("ISG_RETENTION_DEFAULT_YEARS", "7")),
-    "outcome_do_not_share": int(env_str("ISG_RETENTION_DO_NOT_SHARE_YEARS", "2")),
+    # Never shorter than a decision to share (legal review N13): the same default.
+    "outcome_do_not_share": int(env_str("ISG_RETENTION_DO_NOT_SHARE_YEARS", "7")),
 }
 
 # The task worker writes a heartbeat this often; /readyz fails when the newest is older than the max age.
@@ -336,8 +350,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("ISG_LOG_LEVEL", "INFO")},
     "loggers": {
-        # WeasyPrint narrates every stylesheet it parses at INFO; only its warnings matter here.
-        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools")},
+        # WeasyPrint narrates every stylesheet it parses at INFO, and pikepdf (which places the diagram in
+        # a PDF record) announces itself on import; only their warnings matter here.
+        **{name: {"level": "WARNING"} for name in ("weasyprint", "fontTools", "pikepdf")},
         # runserver's own request lines carry the query string; isg.request logs every request instead.
         "django.server": {"level": "ERROR"},
     },

@@ -20,12 +20,16 @@ Role = User.Role
 Action = Literal["view", "edit", "approve", "history", "amend", "export"]
 ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export")
 
-PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER, ADMIN = (
-    Role.PRACTITIONER, Role.LINE_MANAGER, Role.PARTNERSHIP, Role.TRAINER, Role.ADMIN,
+PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER, ADMIN, DPO = (
+    Role.PRACTITIONER, Role.LINE_MANAGER, Role.PARTNERSHIP, Role.TRAINER, Role.ADMIN, Role.DATA_PROTECTION_OFFICER,
 )
 EVERYONE = frozenset(Role.values)  # every signed-in role
 DECISION_MAKERS = frozenset({PRACTITIONER, LINE_MANAGER})
 DECISION_READERS = frozenset({PRACTITIONER, LINE_MANAGER, PARTNERSHIP})  # LSCB reads, never writes
+# Who may read a recorded decision's page, history and PDF: the readers, and a data protection
+# officer for the decisions whose breach assessment they own (isg/access/services.py).
+RECORD_READERS = DECISION_READERS | {DPO}
+TASK_OWNERS = frozenset({PRACTITIONER, LINE_MANAGER, DPO})  # anyone a follow-up can be assigned to
 MANAGERS = frozenset({LINE_MANAGER})
 CASE_STUDY_READERS = frozenset({PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER})
 NOBODY: frozenset[str] = frozenset()
@@ -150,7 +154,7 @@ RULES: dict[str, Rule] = {
     "decisions:press-urgent": record(DECISION_MAKERS, "edit"),
     "decisions:restart": record(DECISION_MAKERS, "edit"),
     "decisions:check": record(DECISION_MAKERS, "edit"),
-    "decisions:outcome": record(DECISION_READERS, "view"),
+    "decisions:outcome": record(RECORD_READERS, "view"),
 
     # -- case studies (isg/casestudies): trainers see only these ------------------------------
     "casestudies:library": page(CASE_STUDY_READERS),
@@ -173,7 +177,7 @@ RULES: dict[str, Rule] = {
     "approvals:decide": record(MANAGERS, "approve"),
 
     # -- history (isg/decisions history and amendments) ---------------------------------------
-    "decisions:history": record(DECISION_READERS, "history"),  # LSCB reads the history too
+    "decisions:history": record(RECORD_READERS, "history"),  # LSCB reads the history too
     "decisions:amend": record(DECISION_MAKERS, "amend"),  # the owner, or a manager who holds it
 
     # -- decision register (isg/register): LSCB reads the partnership's, managers their scope --
@@ -190,7 +194,11 @@ RULES: dict[str, Rule] = {
     "exports:download": page(PARTNERSHIP, LINE_MANAGER),
 
     # -- PDF decision records (isg/records): anyone who may read the decision, export logged --
-    "records:pdf": record(DECISION_READERS, "export"),
+    "records:pdf": record(RECORD_READERS, "export"),
+
+    # -- follow-ups (isg/followups): each person's own tasks ------------------------------------
+    "followups:todo": page(TASK_OWNERS),
+    "followups:complete": page(TASK_OWNERS),  # the view answers 404 for a task that is not theirs
 }
 
 

@@ -6,11 +6,16 @@ means 404, never 403, so an id reveals nothing about whether its record exists.
 
 Visibility (design section 4):
 - practitioners: their own decisions, drafts included;
-- line managers: their own, their direct reports' submitted ones (same agency), those routed or
-  escalated to them (`approvals.Approval.approver` / `escalated_to`) and their agency's queue
-  (approver not set);
+- line managers: their own, their direct reports' submitted ones (same agency), the ones they are
+  the current approver of (`approvals.Approval.approver`), their agency's queue (approver not set),
+  and, read-only, the ones they acted on as an approver (access follows current responsibility: a
+  deputy who covered an item keeps only what they acted on);
+- data protection officers: the decisions whose follow-ups they own (a breach assessment), read-only;
 - partnership (LSCB): every submitted decision of the partnership, read-only;
 - trainers and administrators: none.
+
+Approving is for the one current approver only; amending is for the decision's owner only (others
+return it with a question).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from isg.accounts.models import User
-from isg.decisions.models import Decision
+from isg.decisions.models import Decision, DecisionEvent
 
 from .rules import ACTIONS
 
@@ -46,17 +51,35 @@ def _signed_in(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+# The events an approver leaves when they act on a decision: what they acted on, they may still read.
+APPROVER_KINDS = (
+    DecisionEvent.Kind.APPROVED, DecisionEvent.Kind.NOT_APPROVED, DecisionEvent.Kind.RETURNED,
+    DecisionEvent.Kind.REFERRED_UP, DecisionEvent.Kind.REVIEW_AGREED, DecisionEvent.Kind.REVIEW_DISAGREED,
+)
+WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
+
+
 def _managed_q(user) -> Q:
-    """Submitted decisions a line manager holds by management: direct reports', routed, escalated, agency queue."""
+    """Submitted decisions a line manager holds now (direct reports', current approver, agency queue)
+    or acted on as an approver."""
     if not user.agency_id:
         return Q(pk__in=[])  # a manager outside every agency manages nobody's records
     scope = Q(owner__line_manager=user, owner__agency_id=user.agency_id)
     approval = _approval_model()
     if approval is not None:
-        routed = approval.objects.filter(Q(approver=user) | Q(escalated_to=user)).values("decision_id")
+        routed = approval.objects.filter(approver=user).values("decision_id")
         queue = approval.objects.filter(approver__isnull=True, decision__agency_id=user.agency_id).values("decision_id")
-        scope |= Q(pk__in=routed) | Q(pk__in=queue)
+        acted = DecisionEvent.objects.filter(actor=user, kind__in=APPROVER_KINDS).values("decision_id")
+        scope |= Q(pk__in=routed) | Q(pk__in=queue) | Q(pk__in=acted)
     return scope & ~Q(status__in=UNSUBMITTED)
+
+
+def _follow_ups_q(user) -> Q:
+    """Decisions whose follow-ups this person owns (a data protection officer's breach assessment)."""
+    if not apps.is_installed("isg.followups"):
+        return Q(pk__in=[])
+    follow_up = apps.get_model("followups", "FollowUp")
+    return Q(pk__in=follow_up.objects.filter(owner=user).values("decision_id")) & ~Q(status__in=UNSUBMITTED)
 
 
 def visible_q(user) -> Q | None:
@@ -69,6 +92,8 @@ def visible_q(user) -> Q | None:
         return Q(owner=user) | _managed_q(user)
     if user.role == User.Role.PARTNERSHIP:
         return ~Q(status__in=UNSUBMITTED)
+    if user.role == User.Role.DATA_PROTECTION_OFFICER:
+        return _follow_ups_q(user)
     return None  # trainers, administrators, and any role added later
 
 
@@ -84,6 +109,23 @@ def _managed(user, decision: Decision) -> bool:
             and Decision.objects.filter(pk=decision.pk).filter(_managed_q(user)).exists())
 
 
+def _current_approver(user, decision: Decision) -> bool:
+    """The one person who may act on a waiting decision now: the approver it is routed to, or, in the
+    agency's queue, a line manager of that agency. Not someone away, and never its author."""
+    if user.role != User.Role.LINE_MANAGER or decision.owner_id == user.pk or decision.status not in WAITING:
+        return False
+    if getattr(user, "is_away", False):
+        return False
+    approval = _approval_model()
+    found = approval.objects.filter(decision_id=decision.pk).values_list("approver_id", flat=True).first() \
+        if approval is not None else None
+    if approval is None or not approval.objects.filter(decision_id=decision.pk).exists():
+        return False
+    if found is not None:
+        return found == user.pk
+    return user.agency_id is not None and user.agency_id == decision.agency_id
+
+
 def may(user, decision: Decision, action: str) -> bool:
     """Whether `user` may do `action` to `decision`. Status rules (is it still editable?) belong
     to the services that change it; this answers only "is it theirs to act on"."""
@@ -95,10 +137,13 @@ def may(user, decision: Decision, action: str) -> bool:
     if action == "edit":
         return own
     if action == "approve":
-        # Segregation of duties: never the author, only a manager who holds it by management.
-        return decision.owner_id != user.pk and _managed(user, decision)
+        # Segregation of duties: never the author; while it waits, the one current approver. A
+        # manager who acted on it before (or was away and handed it on) may still read it below.
+        return decision.owner_id != user.pk and (_current_approver(user, decision) or (
+            decision.status not in WAITING and _managed(user, decision)))
     if action == "amend":
-        return own or _managed(user, decision)
+        # Only the owner corrects their own record; an approver returns it with a question instead.
+        return own
     # view, history, export: anyone who may read it
     return decisions_visible_to(user).filter(pk=decision.pk).exists()
 

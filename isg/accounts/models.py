@@ -19,8 +19,10 @@ class User(AbstractUser):
         PARTNERSHIP = "partnership", "Safeguarding partnership (LSCB)"
         TRAINER = "trainer", "Trainer"
         ADMIN = "admin", "Administrator"
+        # Assesses possible personal data breaches for their agency (an approver disagreed after sharing).
+        DATA_PROTECTION_OFFICER = "data_protection_officer", "Data protection officer"
 
-    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PRACTITIONER)
+    role = models.CharField(max_length=30, choices=Role.choices, default=Role.PRACTITIONER)
     agency = models.ForeignKey("agencies.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="staff")
     line_manager = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="direct_reports"

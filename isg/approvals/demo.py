@@ -9,40 +9,52 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from isg.accounts.models import User
 from isg.decisions import services as walk
 from isg.decisions.models import Decision
+from isg.engine import replay
 from isg.flowchart.services import flowchart_for
 
 from . import services
 from .models import Approval
 
 PREFIX = "DEMO-"
-TO_CONFIDENTIAL = ("emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes")
-TAIL = ("recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform")
+TO_SUBJECT = ("emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes")
+TAIL_OTHER = ("recipient_check:yes_other", "secure_method:secure_email", "inform_person:will_inform")
+TAIL_SOCIAL_CARE = ("recipient_check:yes_social_care", "secure_method:referral_portal_or_form",
+                    "inform_person:will_inform")
+ADULT_CONSENT = (*TO_SUBJECT, "consent_from_whom:adult_18_plus", "confidential:yes", "consent_safe_to_ask:no_safe",
+                 "consent_practicable:yes", "adult_capacity_doubt:no")
+CHILD = (*TO_SUBJECT, "consent_from_whom:child_under_16", "sexual_activity_screen:no", "confidential:yes",
+         "consent_safe_to_ask:not_needed_to_protect", "harm_threshold:yes_child_significant_harm",
+         "minimum_necessary:all_relevant")
 WALKS = {
-    "share_without_consent": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:yes", "consent_safe_to_ask:yes_unsafe",
-                                                "harm_threshold:yes_serious", "manager_approval:approved",
-                                                "minimum_necessary:all_relevant", *TAIL)),
-    "emergency": ("want_to_share", ("emergency_check:yes", "minimum_necessary:all_relevant", *TAIL)),
-    "seek_advice": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:not_sure", "seek_advice:unresolved")),
-    "with_consent": ("want_to_share", (*TO_CONFIDENTIAL, "confidential:yes", "consent_safe_to_ask:no_safe",
-                                       "consent_practicable:yes", "consent_from_whom:adult_18_plus",
-                                       "adult_capacity_doubt:no", "consent_outcome:given", "consent_scope:yes",
-                                       "minimum_necessary:all_relevant", *TAIL)),
-    "do_not_share": ("asked_to_share", ("emergency_check:no", "purpose:no")),
+    # Flowchart 1.2: a child at risk referred to children's social care is shared at once, reviewed after.
+    "child_referral": ("want_to_share", (*CHILD, *TAIL_SOCIAL_CARE)),
+    # The same risk, shared with a charity: waits for approval, and a "no" can only escalate.
+    "serious_to_charity": ("want_to_share", (*CHILD, *TAIL_OTHER)),
+    # The public interest outweighs an adult's refusal, with no serious harm: approved before sharing.
+    "public_interest": ("want_to_share", (*ADULT_CONSENT, "consent_outcome:refused", "harm_threshold:lower_level_need",
+                                          "public_interest_balance:share_full", "minimum_necessary:all_relevant",
+                                          *TAIL_OTHER)),
+    "emergency": ("want_to_share", ("emergency_check:yes", "consent_from_whom:child_under_16",
+                                    "minimum_necessary:all_relevant", *TAIL_SOCIAL_CARE)),
+    "seek_advice": ("want_to_share", (*TO_SUBJECT, "consent_from_whom:adult_18_plus", "confidential:not_sure",
+                                      "seek_advice:unresolved")),
+    "with_consent": ("want_to_share", (*ADULT_CONSENT, "consent_outcome:given", "consent_scope:yes",
+                                       "minimum_necessary:all_relevant", *TAIL_OTHER)),
+    "do_not_share": ("asked_to_share", ("requester_verified:yes", "emergency_check:no", "purpose:no")),
 }
 TEXT = {
     "summary": "Concern about a child aged 7 seen with unexplained bruising (demo)",
-    "manager_name": "Margaret Hughes", "manager_role": "Team manager",
     "advisor_name": "Sam Lead", "advisor_role": "Designated safeguarding lead",
     "recipient_name": "Duty social worker", "recipient_role": "Social worker",
     "recipient_agency": "Children's social care",
     "review_owner": "Sam Lead, designated safeguarding lead",
+    "child_age": "7", "young_person_age": "16", "verified_how": "Called back through the switchboard",
 }
 
 
@@ -54,40 +66,47 @@ def load(users: dict[str, User]) -> list[Decision]:
     practitioner2, manager2 = users["practitioner2"], users["manager2"]
     made = []
     with transaction.atomic():
-        made.append(submitted(practitioner, "DEMO-101", "share_without_consent"))  # awaiting `manager`
+        made.append(submitted(practitioner, "DEMO-101", "serious_to_charity"))  # waiting for `manager`
 
-        returned = submitted(practitioner, "DEMO-102", "share_without_consent")
+        returned = submitted(practitioner, "DEMO-102", "public_interest")
         services.return_for_information(
             returned, manager, "Has the mother's new partner been checked with the police?", returned.revision,
         )
         made.append(returned)
 
-        overdue = submitted(practitioner, "DEMO-103", "emergency")
-        late = timezone.now() - datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS + 6)
+        overdue = submitted(practitioner, "DEMO-103", "emergency")  # shared; its review is overdue
+        late = timezone.now() - datetime.timedelta(days=3)
         Decision.objects.filter(pk=overdue.pk).update(submitted_at=late)
-        Approval.objects.filter(decision=overdue).update(
-            requested_at=late, due_at=late + datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS),
-        )
+        Approval.objects.filter(decision=overdue).update(requested_at=late, due_at=late + datetime.timedelta(hours=8))
         services.escalate_overdue(approval_ids=[overdue.approval.pk])
         made.append(overdue)
 
         made.append(submitted(practitioner, "DEMO-104", "seek_advice"))  # escalated, still open
 
-        approved = submitted(practitioner, "DEMO-105", "share_without_consent")
-        services.approve(approved, manager, "Risk of serious harm; sharing is proportionate.", approved.revision)
+        approved = submitted(practitioner, "DEMO-105", "public_interest")
+        services.approve(approved, manager, "The public interest outweighs her refusal here.", approved.revision)
         made.append(approved)
 
-        refused = submitted(practitioner, "DEMO-106", "share_without_consent")
+        refused = submitted(practitioner, "DEMO-106", "public_interest")
         services.not_approve(
-            refused, manager, "The school nurse's account does not reach the threshold: ask the mother first.",
+            refused, manager, "It does not reach the threshold: ask her again once she is out of hospital.",
             refused.revision,
         )
         made.append(refused)
 
         made.append(submitted(practitioner, "DEMO-107", "with_consent"))  # recorded, no approval needed
+        made.append(submitted(practitioner, "DEMO-108", "child_referral"))  # shared, waiting for `manager`'s review
 
-        made.append(submitted(practitioner2, "DEMO-201", "share_without_consent"))  # awaiting `manager2`
-        approved2 = submitted(practitioner2, "DEMO-202", "share_without_consent")
+        agreed = submitted(practitioner, "DEMO-109", "child_referral")
+        services.approve(agreed, manager, "Right to refer at once.", agreed.revision)
+        made.append(agreed)
+
+        went_up = submitted(practitioner, "DEMO-110", "serious_to_charity")
+        services.decide(went_up, manager, "escalate", "I am not sure the charity needs the history.", went_up.revision)
+        made.append(went_up)  # now with `director`
+
+        made.append(submitted(practitioner2, "DEMO-201", "public_interest"))  # waiting for `manager2`
+        approved2 = submitted(practitioner2, "DEMO-202", "public_interest")
         services.approve(approved2, manager2, "Agreed after our conversation this morning.", approved2.revision)
         made.append(approved2)
         made.append(submitted(practitioner2, "DEMO-203", "do_not_share"))
@@ -118,7 +137,8 @@ def _step(node_id: str, answer: str, decision: Decision | None = None):
 
         flowchart = register_current()
     node = flowchart.node(node_id)
-    fields = {f.id: _value(f) for f in node.fields if f.is_shown_for(answer)}
+    asked_in = replay(flowchart, decision.steps).state if decision else {}
+    fields = {f.id: _value(f) for f in node.fields if f.is_shown_for(answer) and f.is_shown_in(asked_in)}
     return walk.stored_step(node=node_id, answer=answer, rationale="Recorded for the demonstration", fields=fields)
 
 
@@ -131,4 +151,6 @@ def _value(field: Any) -> str:
         return field.choices[0].id
     if field.type == "confirm":
         return "yes"
+    if field.type == "number":
+        return str(field.minimum or 0)
     return "Recorded for the demonstration"

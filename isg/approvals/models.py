@@ -16,15 +16,18 @@ class ApprovalQuerySet(models.QuerySet):
         """Waiting for a manager: approval requested, or an escalated (still open) decision."""
         from isg.decisions.models import Decision
 
-        return self.filter(decision__status__in=[Decision.Status.AWAITING_APPROVAL, Decision.Status.ESCALATED])
+        return self.filter(decision__status__in=[
+            Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.ESCALATED,
+        ])
 
     def for_manager(self, user) -> ApprovalQuerySet:
-        """Routed to this manager, escalated to them, or in their agency's shared queue."""
+        """Routed to this manager now (directly, or escalated to them), or in their agency's shared queue."""
         from django.db.models import Q
 
         if not user.is_authenticated or not user.is_active or user.role != "line_manager":
             return self.none()
-        mine = Q(approver=user) | Q(escalated_to=user)
+        # The one current approver: whoever it is routed to now (escalation moves `approver`).
+        mine = Q(approver=user)
         if user.agency_id:
             mine |= Q(approver__isnull=True, decision__agency_id=user.agency_id)
         return self.filter(mine).exclude(decision__owner=user)
@@ -40,15 +43,29 @@ class Approval(models.Model):
         DEPUTY = "deputy", "Deputy named by an administrator"
         AGENCY = "agency", "Any line manager of the agency"
 
+    class Mode(models.TextChoices):
+        BEFORE_SHARING = "before_sharing", "Approval before sharing"
+        AFTER_SHARING = "after_sharing", "Review after sharing"
+
     decision = models.OneToOneField("decisions.Decision", on_delete=models.PROTECT, related_name="approval")
     purpose = models.CharField(max_length=20, choices=Purpose.choices, default=Purpose.APPROVAL)
+    mode = models.CharField(
+        max_length=20, choices=Mode.choices, default=Mode.BEFORE_SHARING,
+        help_text="Before sharing (the approver decides first) or after sharing (shared at once, reviewed).",
+    )
+    level = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times it has gone up to the next approver (a 'no' on serious harm, or overdue).",
+    )
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals_routed",
         help_text="Empty: any line manager of the decision's agency may act.",
     )
     routed_by = models.CharField(max_length=20, choices=RoutedBy.choices)
     requested_at = models.DateTimeField()
-    due_at = models.DateTimeField(null=True, blank=True, help_text="Retrospective (emergency) approvals only.")
+    due_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When it is due: the end of a working day (flowchart 1.2); emergencies only before 1.2.",
+    )
     escalated_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="approvals_escalated",
     )
@@ -72,5 +89,5 @@ class Approval(models.Model):
 
         return (
             self.due_at is not None and self.due_at < timezone.now()
-            and self.decision.status == Decision.Status.AWAITING_APPROVAL
+            and self.decision.status in (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
         )

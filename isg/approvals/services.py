@@ -1,13 +1,25 @@
 """The approval state machine: every change is one conditional UPDATE on (status, revision).
 
-    awaiting_approval --approve--> approved
-                      --return_for_information--> returned --answer_return, resubmit--> awaiting_approval
-                      --not_approve--> not_approved
+Before sharing (flowchart 1.2 `before_sharing`, and every approval before 1.2 bar emergencies):
+
+    awaiting_approval --approved--> approved
+                      --returned--> returned --answer_return, resubmit--> awaiting_approval
+                      --not_approved--> not_approved        (offered only where the harm is not serious)
+                      --escalated--> awaiting_approval, with the next approver up
+
+After sharing (`after_sharing`: an emergency, or a child or adult at risk referred to a statutory route):
+
+    awaiting_review --agreed--> agreed
+                    --returned--> returned --answer_return, resubmit--> awaiting_review
+                    --disagreed--> disagreed (the share stands; the data protection officer assesses it)
+
+A missed deadline sends the item to the next approver up and never decides (policy.py).
     escalated (outcome_seek_advice) --a follow-up decision on the same case--> resolved
 
-Two approvers or two tabs acting at once: the UPDATE lands for one of them; the other finds no
-row on the (status, revision) it saw and gets StaleDecision, which the views turn into a clear
-message. Views never change state: they call these functions.
+What an approver may answer is the flowchart's (`approval:`); what it does is policy.py's. Two
+approvers or two tabs acting at once: the UPDATE lands for one of them; the other finds no row on
+the (status, revision) it saw and gets StaleDecision, which the views turn into a clear message.
+Views never change state: they call these functions.
 """
 
 from __future__ import annotations
@@ -24,14 +36,16 @@ from isg.accounts.models import User
 from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
+from isg.flowchart.services import flowchart_for
 
-from . import tasks
+from . import deadlines, policy, tasks
 from .models import Approval
 
 Status = Decision.Status
 Kind = DecisionEvent.Kind
 
 SEEK_ADVICE = "outcome_seek_advice"
+WAITING = (Status.AWAITING_APPROVAL, Status.AWAITING_REVIEW)
 
 
 class NotAllowed(Exception):
@@ -44,6 +58,10 @@ class ReasonRequired(ValueError):
 
 class ReturnNotAnswered(Exception):
     """A returned decision goes back only once the approver's question has an answer."""
+
+
+class ReviewDateRequired(ValueError):
+    """Not approving asks who reviews the decision and when."""
 
 
 # -- routing ------------------------------------------------------------------------------------
@@ -80,12 +98,34 @@ def agency_managers(requester: User, *, exclude: tuple[int, ...] = ()) -> list[U
     managers = User.objects.filter(
         agency_id=requester.agency_id, role=User.Role.LINE_MANAGER, is_active=True,
     ).exclude(pk__in=(requester.pk, *exclude))
-    if hasattr(User, "is_away"):
-        managers = managers.filter(is_away=False)
-    open_statuses = [Status.AWAITING_APPROVAL, Status.ESCALATED]
-    return list(managers.annotate(
+    open_statuses = [*WAITING, Status.ESCALATED]
+    managers = managers.annotate(
         open_count=Count("approvals_routed", filter=Q(approvals_routed__decision__status__in=open_statuses)),
-    ).order_by("open_count", "username"))
+    ).order_by("open_count", "username")
+    return [manager for manager in managers if not getattr(manager, "is_away", False)]
+
+
+def _said_no(decision: Decision) -> set[int]:
+    """Everyone who sent this decision up by not agreeing: it never comes back to them."""
+    return set(decision.events.filter(kind=Kind.REFERRED_UP).values_list("actor_id", flat=True))
+
+
+def next_approver(approval: Approval, decision: Decision) -> tuple[User | None, str]:
+    """The next approver up from whoever holds it now: their own line manager, else that manager's
+    deputy, else another manager of the agency. Never the practitioner, never someone who has
+    already said no to it, never the person it is leaving."""
+    owner = decision.owner
+    current = approval.approver
+    exclude = {owner.pk, *_said_no(decision)}
+    if current is not None:
+        exclude.add(current.pk)
+        target, routed_by = route_approver(current, exclude=tuple(exclude))
+        if target is not None:
+            return target, routed_by
+    others = agency_managers(owner, exclude=tuple(exclude))
+    if others:
+        return others[0], Approval.RoutedBy.AGENCY
+    return None, Approval.RoutedBy.AGENCY
 
 
 def _notify_approver(approval: Approval, requester: User) -> User | None:
@@ -96,32 +136,53 @@ def _notify_approver(approval: Approval, requester: User) -> User | None:
     return managers[0] if managers else None
 
 
+def mode_of(decision: Decision) -> str:
+    """Before or after sharing: the walk's declared mode (1.2), else an emergency's retrospective approval."""
+    if decision.approval_mode in (policy.BEFORE, policy.AFTER):
+        return decision.approval_mode
+    return policy.AFTER if decision.is_emergency else policy.BEFORE
+
+
+def _due(decision: Decision, asked_at: datetime.datetime) -> datetime.datetime | None:
+    """Flowchart 1.2 approvals keep working days; before 1.2 only an emergency had a time limit."""
+    if decision.approval_mode in (policy.BEFORE, policy.AFTER):
+        return deadlines.due_by(asked_at)
+    if decision.is_emergency:
+        return asked_at + datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS)
+    return None
+
+
 # -- submit (called by isg.decisions.services.decision_submit, inside its transaction) ----------
 
 
 def submit_for_approval(decision: Decision, actor: User, *, resubmission: bool = False) -> Approval:
-    """Route a decision that has just moved to awaiting_approval, and tell the approver.
+    """Route a decision that has just moved to awaiting approval or review, and tell the approver.
 
-    Retrospective (emergency) approvals get a due time; a task is queued for then to escalate
-    the request if it is still waiting (`escalate_overdue` does the same sweep on demand).
+    It is due by the end of the working day it was first submitted on (the next, if out of hours);
+    returning it does not move that. A task is queued for the due time to escalate the item if it
+    is still waiting (`escalate_overdue` does the same sweep on demand).
     """
     now = timezone.now()
-    approver, routed_by = route_approver(decision.owner)
-    due_at = None
-    if decision.is_emergency:
-        # The clock runs from the first submission: returning the decision does not restart it.
-        due_at = (decision.submitted_at or now) + datetime.timedelta(hours=settings.ISG_RETROSPECTIVE_APPROVAL_HOURS)
+    existing = Approval.objects.filter(decision=decision).first()
+    if resubmission and existing is not None and existing.approver is not None and _available(existing.approver, decision.owner):
+        # Back to whoever asked the question (or now holds it), at the level it had reached.
+        approver, routed_by = existing.approver, existing.routed_by
+    else:
+        approver, routed_by = route_approver(decision.owner)
+    # The clock runs from the first submission: returning the decision does not restart it.
+    due_at = existing.due_at if resubmission and existing is not None and existing.due_at else _due(
+        decision, decision.submitted_at or now)
     fields = {
-        "purpose": Approval.Purpose.APPROVAL, "approver": approver, "routed_by": routed_by,
+        "purpose": Approval.Purpose.APPROVAL, "approver": approver, "routed_by": routed_by, "mode": mode_of(decision),
         "requested_at": now, "due_at": due_at, "decided_at": None, "decided_by": None,
     }
     if not resubmission:
-        fields.update(escalated_to=None, escalated_at=None)
+        fields.update(escalated_to=None, escalated_at=None, level=0)
     approval, _ = Approval.objects.update_or_create(decision=decision, defaults=fields)
     recipient = _notify_approver(approval, decision.owner)
     if recipient is not None:
-        _mail(recipient, "resubmitted" if resubmission else "submitted", decision)
-    if due_at is not None and approval.escalated_at is None:
+        _mail(recipient, "resubmitted" if resubmission else ("review" if approval.mode == policy.AFTER else "submitted"), decision)
+    if due_at is not None:
         tasks.schedule_overdue_check(approval.pk, due_at)
     return approval
 
@@ -129,8 +190,8 @@ def submit_for_approval(decision: Decision, actor: User, *, resubmission: bool =
 def open_escalation(decision: Decision, actor: User) -> Approval:
     """An unresolved decision (outcome_seek_advice) stays open, escalated to a manager.
 
-    When the practitioner recorded that their manager did not agree and they remain concerned,
-    it goes beyond that manager: to the manager's own manager, if the app knows one.
+    Before 1.2, when the practitioner recorded that their manager did not agree and they remain
+    concerned, it goes beyond that manager: to the manager's own manager, if the app knows one.
     """
     approver, routed_by = route_approver(decision.owner)
     if decision.state.get("approval") == "not_approved" and approver is not None:
@@ -174,29 +235,102 @@ def resolve_followed(decision: Decision, actor: User) -> bool:
 # -- the approver's actions ---------------------------------------------------------------------
 
 
-def may_act(user: User, decision: Decision) -> bool:
-    """The access table's `approve` (a manager who holds it, never its author), for a line manager."""
-    from isg.access.services import may
+def current_approval(decision: Decision) -> Approval | None:
+    return Approval.objects.filter(decision=decision).select_related("approver").first()
 
-    return user.is_authenticated and user.role == User.Role.LINE_MANAGER and may(user, decision, "approve")
+
+def may_act(user: User, decision: Decision) -> bool:
+    """Whether `user` is the one current approver of this waiting decision.
+
+    The approver it is routed to (a manager who is away has handed it on, so it is no longer
+    theirs), or, where it waits in the agency's queue, any line manager of that agency who is
+    not away. Never its author.
+    """
+    if not (user.is_authenticated and user.is_active and user.role == User.Role.LINE_MANAGER):
+        return False
+    if decision.owner_id == user.pk or decision.status not in WAITING or getattr(user, "is_away", False):
+        return False
+    approval = current_approval(decision)
+    if approval is None:
+        return False
+    if approval.approver_id is not None:
+        return approval.approver_id == user.pk
+    return user.agency_id is not None and user.agency_id == decision.agency_id
+
+
+def answers_for(decision: Decision) -> tuple:
+    """What the approver may answer for this decision, from its flowchart (as data, in order)."""
+    flowchart = flowchart_for(decision.flowchart_id)
+    return policy.offered(flowchart, mode_of(decision), decision.state)
+
+
+def decide(
+    decision: Decision, actor: User, answer_id: str, reason: str, revision: int, *,
+    review_owner: str = "", review_date: datetime.date | None = None,
+) -> policy.Transition:
+    """Apply the approver's answer, one of `answers_for(decision)`, with their reason (or question).
+
+    Raises NotAllowed, policy.NotOffered, ReasonRequired, ReviewDateRequired or StaleDecision.
+    """
+    mode = mode_of(decision)
+    transition = policy.after_answer(flowchart_for(decision.flowchart_id), mode, decision.state, answer_id)
+    reason = _words(reason, "Enter your question for the practitioner" if transition.result == "returned" else "Enter your reason")
+    if transition.result == "not_approved" and review_date is None:
+        raise ReviewDateRequired("Enter the date by which the decision not to share will be reviewed")
+    _check_may_act(actor, decision)
+    now = timezone.now()
+    with transaction.atomic():
+        approval = Approval.objects.select_for_update().get(decision=decision)
+        if transition.escalate:
+            _transition(decision, revision, decision.status, decision.status)
+            _go_up(decision, approval, actor, reason=reason, now=now, kind=Kind.REFERRED_UP)
+            _mail(decision.owner, "referred_up", decision)
+            return transition
+        _transition(decision, revision, decision.status, transition.status)
+        if transition.result == "returned":
+            _record(decision, actor, Kind.RETURNED, question=reason, mode=mode)
+            _mail(decision.owner, "returned", decision)
+            return transition
+        Approval.objects.filter(pk=approval.pk).update(decided_at=now, decided_by=actor)
+        kind = {
+            "approved": Kind.APPROVED, "not_approved": Kind.NOT_APPROVED,
+            "agreed": Kind.REVIEW_AGREED, "disagreed": Kind.REVIEW_DISAGREED,
+        }[transition.result]
+        payload: dict[str, Any] = {"reason": reason, "mode": mode, "answer": answer_id}
+        if approval.due_at is not None:
+            payload.update(due_at=approval.due_at.isoformat(), late=now > approval.due_at)
+        if transition.result == "not_approved":
+            payload.update(review_owner=review_owner or decision.owner.display_name, review_date=review_date.isoformat())
+        _record(decision, actor, kind, **payload)
+        if transition.result == "not_approved":
+            from isg.followups import services as followups
+
+            followups.open_review(decision, actor, owner=decision.owner, description=review_owner, due_on=review_date)
+        if transition.breach_assessment:
+            from isg.followups import services as followups
+
+            followups.open_breach_assessment(decision, actor, lessons=reason)
+        _mail(decision.owner, transition.result, decision)
+    return transition
 
 
 def approve(decision: Decision, actor: User, reason: str, revision: int) -> Decision:
-    return _decide(decision, actor, reason, revision, Status.APPROVED, Kind.APPROVED, "approved")
+    """Approve (before sharing) or agree (after sharing): whichever this decision's approver is offered."""
+    positive = next(a.id for a in answers_for(decision) if a.result in ("approved", "agreed"))
+    decide(decision, actor, positive, reason, revision)
+    return decision
 
 
-def not_approve(decision: Decision, actor: User, reason: str, revision: int) -> Decision:
-    return _decide(decision, actor, reason, revision, Status.NOT_APPROVED, Kind.NOT_APPROVED, "not_approved")
+def not_approve(decision: Decision, actor: User, reason: str, revision: int, *,
+                review_date: datetime.date | None = None) -> Decision:
+    decide(decision, actor, "not_approve", reason, revision,
+           review_date=review_date or (timezone.localdate() + datetime.timedelta(days=28)))
+    return decision
 
 
 def return_for_information(decision: Decision, actor: User, question: str, revision: int) -> Decision:
     """Send the decision back with a question; the practitioner answers, may change answers, resubmits."""
-    question = _words(question, "Enter your question for the practitioner")
-    _check_may_act(actor, decision)
-    with transaction.atomic():
-        _transition(decision, revision, Status.AWAITING_APPROVAL, Status.RETURNED)
-        _record(decision, actor, Kind.RETURNED, question=question)
-        _mail(decision.owner, "returned", decision)
+    decide(decision, actor, "return", question, revision)
     return decision
 
 
@@ -227,46 +361,64 @@ def require_answered(decision: Decision) -> None:
 
 
 def escalate_overdue(now: datetime.datetime | None = None, *, approval_ids: list[int] | None = None) -> int:
-    """Flag every retrospective approval still waiting past its due time and escalate it once.
+    """Send every approval still waiting past its due time to the next approver up, once per level.
 
-    It goes to the approver's own manager (or that manager's deputy), who is emailed. Idempotent:
-    the UPDATE only lands on a row not yet escalated, so a repeated sweep (or the scheduled task
-    and the command together) escalates each request once. Returns how many it escalated.
+    The next approver gets their own working day. Idempotent: the UPDATE lands only on the level
+    the sweep saw, so a repeated sweep (or the scheduled task and the command together) moves each
+    item once. Returns how many it escalated.
     """
     now = now or timezone.now()
-    due = Approval.objects.filter(
-        due_at__lt=now, escalated_at__isnull=True, decision__status=Status.AWAITING_APPROVAL,
-    ).select_related("decision", "decision__owner", "approver")
+    due = Approval.objects.filter(due_at__lt=now, decision__status__in=WAITING).select_related(
+        "decision", "decision__owner", "approver")
     if approval_ids is not None:
         due = due.filter(pk__in=approval_ids)
     count = 0
     for approval in due:
         decision = approval.decision
-        target = _escalation_target(approval)
+        if approval.escalated_at is not None and approval.escalated_at >= approval.due_at:
+            continue  # already escalated for this deadline, before 1.2's levels: leave it where it went
         with transaction.atomic():
-            won = Approval.objects.filter(pk=approval.pk, escalated_at__isnull=True).update(
-                escalated_at=now, escalated_to=target,
-            )
-            if not won:
-                continue
-            _record(
-                decision, decision.owner if target is None else target, Kind.OVERDUE_ESCALATED,
-                due_at=approval.due_at.isoformat(), escalated_to=target.display_name if target else "",
-                system=True,
-            )
-            if target is not None:
-                _mail(target, "overdue", decision)
-        count += 1
+            if _go_up(decision, approval, None, reason="", now=now, kind=Kind.OVERDUE_ESCALATED):
+                count += 1
     return count
 
 
+def _go_up(decision: Decision, approval: Approval, actor: User | None, *, reason: str, now: datetime.datetime,
+           kind: str) -> bool:
+    """Move the item to the next approver up (a "no" on serious harm, or a missed deadline).
+
+    Lands only on the level it read; returns whether it moved. The next approver gets the rest of
+    their working day (or the next); the practitioner and the new approver are told.
+    """
+    target, routed_by = next_approver(approval, decision)
+    due_at = deadlines.due_by(now) if decision.approval_mode in (policy.BEFORE, policy.AFTER) else approval.due_at
+    won = Approval.objects.filter(pk=approval.pk, level=approval.level).update(
+        level=approval.level + 1, approver=target if target is not None else approval.approver,
+        routed_by=routed_by if target is not None else approval.routed_by,
+        escalated_at=now, escalated_to=target, due_at=due_at if target is not None else approval.due_at,
+    )
+    if not won:
+        return False
+    previous = approval.approver.display_name if approval.approver else ""
+    payload: dict[str, Any] = {"escalated_to": target.display_name if target else "", "from": previous}
+    if kind == Kind.OVERDUE_ESCALATED:
+        payload.update(due_at=approval.due_at.isoformat() if approval.due_at else "", system=True)
+        event_actor = target or approval.approver or decision.owner
+    else:
+        payload.update(reason=reason)
+        event_actor = actor
+    _record(decision, event_actor, kind, **payload)
+    if target is not None:
+        _mail(target, "overdue" if kind == Kind.OVERDUE_ESCALATED else "escalated_up", decision)
+        if due_at is not None:
+            refreshed = Approval.objects.get(pk=approval.pk)
+            tasks.schedule_overdue_check(refreshed.pk, due_at)
+    return True
+
+
 def _escalation_target(approval: Approval) -> User | None:
-    owner = approval.decision.owner
-    approver = approval.approver or owner.line_manager
-    if approver is None:
-        return None
-    target, _ = route_approver(approver, exclude=(owner.pk,))
-    return target if target is not None and target.pk != owner.pk else None
+    target, _ = next_approver(approval, approval.decision)
+    return target
 
 
 # -- what the pages show -----------------------------------------------------------------------
@@ -280,23 +432,28 @@ def pending_question(decision: Decision) -> DecisionEvent | None:
     return last if last is not None and last.kind == Kind.RETURNED else None
 
 
+APPROVAL_KINDS = [Kind.SUBMITTED, Kind.RESUBMITTED, Kind.RETURNED, Kind.RETURN_ANSWERED, Kind.APPROVED,
+                  Kind.NOT_APPROVED, Kind.REFERRED_UP, Kind.REVIEW_AGREED, Kind.REVIEW_DISAGREED,
+                  Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED]
+
+
 def approval_events(decision: Decision) -> list[DecisionEvent]:
     """Every submission, question, answer and decision, oldest first, with who and when."""
-    kinds = [Kind.SUBMITTED, Kind.RESUBMITTED, Kind.RETURNED, Kind.RETURN_ANSWERED, Kind.APPROVED,
-             Kind.NOT_APPROVED, Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED]
-    return list(decision.events.filter(kind__in=kinds).select_related("actor").order_by("id"))
+    return list(decision.events.filter(kind__in=APPROVAL_KINDS).select_related("actor").order_by("id"))
 
 
 def queue_for(user: User, *, show: str = "all") -> list[Approval]:
-    """A manager's queue: emergency and overdue first, then oldest first."""
-    approvals = Approval.objects.for_manager(user).filter(decision__status=Status.AWAITING_APPROVAL)
+    """A manager's queue: overdue and emergencies first, then the soonest due, then the oldest."""
+    approvals = Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
     approvals = list(approvals.select_related("decision", "decision__owner", "approver", "escalated_to"))
+    approvals = [a for a in approvals if may_act(user, a.decision)]
     now = timezone.now()
     for approval in approvals:
         approval.overdue = approval.due_at is not None and approval.due_at < now
     if show == "urgent":
         approvals = [a for a in approvals if a.decision.is_emergency or a.overdue]
-    approvals.sort(key=lambda a: (not a.overdue, not a.decision.is_emergency, a.requested_at))
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    approvals.sort(key=lambda a: (not a.overdue, not a.decision.is_emergency, a.due_at or far, a.requested_at))
     return approvals
 
 
@@ -309,18 +466,6 @@ def escalations_for(user: User) -> list[Approval]:
 
 
 # -- internals ----------------------------------------------------------------------------------
-
-
-def _decide(decision, actor, reason, revision, to_status, kind, mail_kind) -> Decision:
-    reason = _words(reason, "Enter your reason")
-    _check_may_act(actor, decision)
-    now = timezone.now()
-    with transaction.atomic():
-        _transition(decision, revision, Status.AWAITING_APPROVAL, to_status)
-        Approval.objects.filter(decision=decision).update(decided_at=now, decided_by=actor)
-        _record(decision, actor, kind, reason=reason)
-        _mail(decision.owner, mail_kind, decision)
-    return decision
 
 
 def _check_may_act(actor: User, decision: Decision) -> None:

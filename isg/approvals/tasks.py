@@ -29,9 +29,23 @@ MESSAGES = {
     "approved": ("Your decision was approved", "Your approver has decided on a decision.", "decisions:outcome"),
     "not_approved": ("Your decision was not approved", "Your approver has decided on a decision.",
                      "decisions:outcome"),
-    "overdue": ("An emergency sharing decision is overdue for approval",
-                "A retrospective approval of an emergency sharing decision is overdue and has been escalated to you.",
+    "overdue": ("A decision is overdue for approval and has come to you",
+                "A decision waiting for approval or review was not dealt with in time and has been escalated to you.",
                 "approvals:decide"),
+    "review": ("Information has been shared: please review it today",
+               "A practitioner has shared information without consent to protect someone, as the guidance says "
+               "they should without waiting. Please review the decision today.", "approvals:decide"),
+    "escalated_up": ("A decision has been escalated to you",
+                     "An approver did not agree to a decision where the risk of harm is serious, and it has come "
+                     "to you as the next approver.", "approvals:decide"),
+    "referred_up": ("Your decision has gone to the next approver",
+                    "Your approver did not agree, so your decision has gone to the next approver. You may still "
+                    "refer to children's or adults' social care yourself.", "decisions:outcome"),
+    "agreed": ("Your sharing was reviewed", "Your approver has reviewed a decision.", "decisions:outcome"),
+    "disagreed": ("Your sharing was reviewed", "Your approver has reviewed a decision.", "decisions:outcome"),
+    "breach_assessment": ("A possible personal data breach needs your assessment",
+                          "An approver disagreed with information already shared. Please assess it as a possible "
+                          "personal data breach within 72 hours.", "decisions:outcome"),
 }
 
 
@@ -60,7 +74,7 @@ def send_notification(kind: str, recipient_id: int, public_id: str) -> int:
 
 @task
 def check_overdue(approval_id: int) -> int:
-    """Run at a retrospective approval's due time: escalate it if it is still waiting."""
+    """Run at an approval's due time: escalate it if it is still waiting."""
     from .services import escalate_overdue
 
     return escalate_overdue(approval_ids=[approval_id])

@@ -23,18 +23,24 @@ from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import services
+from . import policy, services
 from .display import approval_status
-from .forms import APPROVE, NOT_APPROVE, RETURN, DecideForm
+from .forms import DecideForm
 
 ALREADY_ACTED = (
     "Someone else acted on this decision first, or it changed in another tab, so what you entered "
     "was not applied. Here is where the decision stands now."
 )
+# What the approver is told after each result (the answers themselves are the flowchart's).
 DONE = {
-    APPROVE: "You approved the decision. The practitioner has been told.",
-    RETURN: "You returned the decision with your question. The practitioner has been told.",
-    NOT_APPROVE: "You did not approve the decision. The practitioner has been told not to share.",
+    "approved": "You approved the decision. The practitioner has been told they may share.",
+    "returned": "You returned the decision with your question. The practitioner has been told.",
+    "not_approved": "You did not approve the decision. The practitioner has been told not to share.",
+    "escalated": "You did not agree, so the decision has gone to the next approver. The practitioner has been "
+                 "told, and that they may still refer directly.",
+    "agreed": "You agreed with the sharing. The practitioner has been told.",
+    "disagreed": "You disagreed with the sharing. The sharing stands; the data protection officer has been asked "
+                 "to assess it, and the practitioner has been told.",
 }
 SHOW = {"all": "Everything waiting", "urgent": "Emergency and overdue only"}
 
@@ -62,21 +68,26 @@ def queue(request: HttpRequest) -> HttpResponse:
 def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     """One decision, in full, with the approver's form while it is waiting."""
     decision = _decision(request, public_id)
-    form = DecideForm(request.POST if request.method == "POST" else None, initial={"revision": decision.revision})
+    answers = services.answers_for(decision) if decision.is_waiting else ()
+    form = DecideForm(request.POST if request.method == "POST" else None, answers=answers,
+                      initial={"revision": decision.revision})
     if request.method == "POST" and form.is_valid():
-        action, reason = form.cleaned_data["action"], form.cleaned_data["reason"]
-        revision = form.cleaned_data.get("revision")
+        data = form.cleaned_data
+        revision = data.get("revision")
         revision = -1 if revision is None else revision  # a post without the revision seen is never current
-        act = {APPROVE: services.approve, RETURN: services.return_for_information, NOT_APPROVE: services.not_approve}
         try:
-            act[action](decision, request.user, reason, revision)
+            transition = services.decide(
+                decision, request.user, data["action"], data["reason"], revision,
+                review_owner=data.get("review_owner") or "", review_date=data.get("review_date"),
+            )
         except StaleDecision:
             messages.error(request, ALREADY_ACTED)
             return see_other(request, reverse("approvals:decide", args=[decision.public_id]))
-        except services.NotAllowed:
-            messages.error(request, "You cannot approve this decision: it is yours, or it is not routed to you.")
+        except (services.NotAllowed, policy.NotOffered):
+            messages.error(request, "You cannot act on this decision: it is yours, it is not routed to you, "
+                                    "or it is no longer waiting.")
             return see_other(request, reverse("approvals:decide", args=[decision.public_id]))
-        messages.success(request, DONE[action])
+        messages.success(request, DONE[transition.result])
         return see_other(request, reverse("approvals:queue"))
     if request.method == "POST" and wants_fragment(request):
         return render(request, "approvals/decide.html#decide-form", _context(request, decision, form))
@@ -94,7 +105,7 @@ def _decision(request: HttpRequest, public_id: UUID) -> Decision:
 def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict:
     flowchart = flowchart_for(decision.flowchart_id)
     outcome = flowchart.outcome(decision.outcome)
-    can_act = decision.status == Decision.Status.AWAITING_APPROVAL and services.may_act(request.user, decision)
+    can_act = decision.is_waiting and services.may_act(request.user, decision)
     return {
         "decision": decision, "flowchart": flowchart, "outcome": outcome,
         "text": outcome.text_for(decision.state, flowchart) if outcome else None,

@@ -61,6 +61,12 @@ class AuditEvent(models.Model):
         OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"
+        # Flowchart 1.2's approval (isg/approvals) and follow-ups (isg/followups).
+        REFERRED_UP = "referred_up", "Not agreed: escalated to the next approver"
+        REVIEW_AGREED = "review_agreed", "Agreed on review after sharing"
+        REVIEW_DISAGREED = "review_disagreed", "Disagreed on review after sharing"
+        FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
+        FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
         # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
         # payload: ids and a reason code only.
         SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"

@@ -78,7 +78,28 @@ def flowchart_field(spec: Field) -> forms.Field:
         )
     if spec.type == "confirm":
         return forms.BooleanField(label=spec.label, required=False, help_text=spec.hint)
+    if spec.type == "number":
+        bounds = _bounds_text(spec)
+        return forms.IntegerField(
+            label=spec.label, required=False, help_text=spec.hint, min_value=spec.minimum, max_value=spec.maximum,
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-3"}),
+            error_messages={
+                "invalid": f"{spec.label} must be a whole number{bounds}",
+                "min_value": f"{spec.label} must be a whole number{bounds}",
+                "max_value": f"{spec.label} must be a whole number{bounds}",
+            },
+        )
     return text_field(label=spec.label, required=False, long=spec.type == "textarea", help_text=spec.hint)
+
+
+def _bounds_text(spec: Field) -> str:
+    if spec.minimum is not None and spec.maximum is not None:
+        return f" from {spec.minimum} to {spec.maximum}"
+    if spec.minimum is not None:
+        return f" of at least {spec.minimum}"
+    if spec.maximum is not None:
+        return f" of at most {spec.maximum}"
+    return ""
 
 
 def stored_values(cleaned: dict[str, Any], specs: tuple[Field, ...]) -> dict[str, str]:
@@ -88,6 +109,8 @@ def stored_values(cleaned: dict[str, Any], specs: tuple[Field, ...]) -> dict[str
         value = cleaned.get(spec.id)
         if value is True:
             values[spec.id] = TICKED
+        elif isinstance(value, int) and not isinstance(value, bool):
+            values[spec.id] = str(value)
         elif value not in (None, "", False):
             values[spec.id] = value.isoformat() if isinstance(value, datetime.date) else value
     return values
@@ -142,6 +165,8 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
         self.node, self.state = node, state
         self.offered = node.offered_answers(state)
         self.question = node.question_for(state)
+        # Fields shown only in some states (`shown_when`) are not on this page in others.
+        self.specs = tuple(spec for spec in node.fields if spec.is_shown_in(state))
         self.fields["answer"] = forms.ChoiceField(
             label=self.question, choices=[(a.id, a.label) for a in self.offered], widget=forms.RadioSelect,
             error_messages={
@@ -149,7 +174,7 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
                 "invalid_choice": "Select one of the answers shown: that answer is not available here",
             },
         )
-        for spec in node.fields:
+        for spec in self.specs:
             self.fields[spec.id] = flowchart_field(spec)
         needing = [a.label for a in self.offered if a.requires_rationale]
         if len(needing) == len(self.offered):
@@ -173,7 +198,7 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
     def page_fields(self) -> list[PageField]:
         """The node's fields this page shows, in order, each marked optional or not."""
         rows = []
-        for spec in self.node.fields:
+        for spec in self.specs:
             answers = [a for a in self.offered if spec.is_shown_for(a.id)]
             if not answers:
                 continue
@@ -213,7 +238,7 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
     def clean(self) -> dict[str, Any]:
         data = super().clean()
         answer_id = data.get("answer")
-        for spec in self.node.fields:
+        for spec in self.specs:
             # A field not shown for the chosen answer is discarded, errors and all.
             if (answer_id and not spec.is_shown_for(answer_id)) or (not answer_id and spec.shown_for):
                 self._errors.pop(spec.id, None)
@@ -223,8 +248,8 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
         answer = self.node.answer(answer_id)
         if answer and answer.requires_rationale and not data.get("rationale"):
             self.add_error("rationale", f"Explain why you answered “{answer.label}”")
-        values = {spec.id: data.get(spec.id) for spec in self.node.fields if spec.id in data}
-        for spec in self.node.fields:
+        values = {spec.id: data.get(spec.id) for spec in self.specs if spec.id in data}
+        for spec in self.specs:
             if spec.id in data and spec.is_required(answer=answer_id, state=self.state, values=values) \
                     and _is_missing(spec, data.get(spec.id)) and spec.id not in self.errors:
                 self.add_error(spec.id, missing_message(spec))
@@ -232,7 +257,7 @@ class QuestionForm(ErrorSummaryMixin, forms.Form):
 
     def step_fields(self) -> dict[str, str]:
         answer_id = self.cleaned_data.get("answer")
-        return stored_values(self.cleaned_data, tuple(f for f in self.node.fields if f.is_shown_for(answer_id)))
+        return stored_values(self.cleaned_data, tuple(f for f in self.specs if f.is_shown_for(answer_id)))
 
     def step(self) -> Step:
         """The validated answer as the decision stores it."""

@@ -33,10 +33,14 @@ class Decision(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         RECORDED = "recorded", "Recorded"
-        AWAITING_APPROVAL = "awaiting_approval", "Awaiting line-manager approval"
+        AWAITING_APPROVAL = "awaiting_approval", "Waiting for approval"
         RETURNED = "returned", "Returned for more information"
         APPROVED = "approved", "Approved"
         NOT_APPROVED = "not_approved", "Not approved"
+        # Flowchart 1.2's after-sharing approval: shared at once, reviewed the same working day.
+        AWAITING_REVIEW = "awaiting_review", "Shared: waiting for review"
+        AGREED = "agreed", "Shared and agreed on review"
+        DISAGREED = "disagreed", "Shared: the reviewer disagreed"
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"
         SUPERSEDED = "superseded", "Restarted under a newer flowchart"
@@ -55,6 +59,11 @@ class Decision(models.Model):
     record = models.JSONField(default=dict, help_text="Answers asked at the end: review owner and date, follow-up.")
     outcome = models.CharField(max_length=60, blank=True)
     requires_approval = models.BooleanField(default=False)
+    approval_mode = models.CharField(
+        max_length=20, blank=True, choices=[("none", "No approval"), ("before_sharing", "Approval before sharing"),
+                                            ("after_sharing", "Review after sharing")],
+        help_text="What the outcome rule declared for this walk's final state (flowchart 1.2); blank before.",
+    )
     is_emergency = models.BooleanField(default=False)
     revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -104,6 +113,11 @@ class Decision(models.Model):
         return self.status in (self.Status.DRAFT, self.Status.RETURNED)
 
     @property
+    def is_waiting(self) -> bool:
+        """Waiting for an approver: to approve before sharing, or to review a share already made."""
+        return self.status in (self.Status.AWAITING_APPROVAL, self.Status.AWAITING_REVIEW)
+
+    @property
     def is_superseded(self) -> bool:
         return self.status == self.Status.SUPERSEDED
 
@@ -146,6 +160,11 @@ class DecisionEvent(models.Model):
         RESUBMITTED = "resubmitted", "Resubmitted for approval"
         APPROVED = "approved", "Approved"
         NOT_APPROVED = "not_approved", "Not approved"
+        REFERRED_UP = "referred_up", "Not agreed: escalated to the next approver"
+        REVIEW_AGREED = "review_agreed", "Agreed on review after sharing"
+        REVIEW_DISAGREED = "review_disagreed", "Disagreed on review after sharing"
+        FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
+        FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
         OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"

@@ -234,7 +234,13 @@ def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
     if gaps:
         raise IncompleteDecision(gaps)
     outcome = flowchart.outcome_for(decision.state)
-    if outcome.requires_approval:
+    mode = outcome.approval_mode_for(decision.state)
+    # From 1.2 the outcome rule declares the mode; before it, an emergency's approval came afterwards
+    # but the decision still waited as "awaiting approval", and displays as it was made.
+    declared = mode if outcome.approval_modes else ""
+    if declared == "after_sharing":
+        status = Decision.Status.AWAITING_REVIEW
+    elif mode != "none":
         status = Decision.Status.AWAITING_APPROVAL
     elif outcome.id == approvals.SEEK_ADVICE:
         status = Decision.Status.ESCALATED
@@ -247,12 +253,12 @@ def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
     with transaction.atomic():
         _update(
             decision, revision, status=status, outcome=outcome.id,
-            requires_approval=outcome.requires_approval, submitted_at=submitted_at,
+            requires_approval=mode != "none", approval_mode=declared, submitted_at=submitted_at,
         )
         decision.status, decision.outcome, decision.submitted_at = status, outcome.id, submitted_at
-        decision.requires_approval = outcome.requires_approval
-        history.record(decision, actor, kind, None, outcome=outcome.id, state=decision.state)
-        if status == Decision.Status.AWAITING_APPROVAL:
+        decision.requires_approval, decision.approval_mode = mode != "none", declared
+        history.record(decision, actor, kind, None, outcome=outcome.id, state=decision.state, approval_mode=mode)
+        if status in (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW):
             approvals.submit_for_approval(decision, actor, resubmission=resubmission)
         elif status == Decision.Status.ESCALATED:
             approvals.open_escalation(decision, actor)
@@ -271,7 +277,7 @@ def _apply_position(decision: Decision, position: Position, flowchart: Flowchart
     decision.is_emergency = bool(position.state.get("emergency"))
     outcome = outcome_of(flowchart, position)
     decision.outcome = outcome.id if outcome else ""
-    decision.requires_approval = bool(outcome and outcome.requires_approval)
+    decision.requires_approval = bool(outcome and outcome.approval_mode_for(position.state) != "none")
 
 
 def _save(

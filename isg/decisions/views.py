@@ -16,7 +16,7 @@ from django_htmx.http import push_url
 
 from isg.access.services import decision_for, may
 from isg.approvals import services as approvals
-from isg.approvals.display import approval_status
+from isg.approvals.display import approval_status, panel
 from isg.approvals.forms import ReturnAnswerForm
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
 from isg.flowchart.path_diagram import decision_path_diagram
@@ -55,6 +55,8 @@ def home(request: HttpRequest) -> HttpResponse:
         return redirect("decisions:mine")
     if request.user.role == request.user.Role.PARTNERSHIP:
         return redirect("register:list")  # LSCB staff audit decisions: the register is their start page
+    if request.user.role == request.user.Role.DATA_PROTECTION_OFFICER:
+        return redirect("followups:todo")  # breach assessments
     # Administrators read no case studies or decisions (isg/access/rules.py): their home is the admin.
     return redirect("admin:index" if request.user.role == request.user.Role.ADMIN else "casestudies:library")
 
@@ -121,7 +123,7 @@ def new_decision(request: HttpRequest) -> HttpResponse:
         form.data["start_token"] = str(uuid.uuid4())
     return render(request, _question_template(request), {
         "flowchart": flowchart, "node": node, "form": form, "decision": None, "index": 0,
-        "question": form.question, "hint": node.hint_for({}), "fragment": wants_fragment(request),
+        "question": form.question, "hint": node.hint_for({}), "more": node.more_for({}), "fragment": wants_fragment(request),
         "post_url": request.get_full_path(), "back_url": reverse("decisions:mine"), "rows": [],
         "urgent_started": urgent, "just_started": _just_started(request), "another": another,
     })
@@ -291,15 +293,78 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
     outcome = flowchart.outcome(decision.outcome)
     text = outcome.text_for(decision.state, flowchart)
     viewer_is_owner = request.user.pk == decision.owner_id
+    status = approval_status(decision, flowchart)
     return render(request, "decisions/outcome.html", {
-        "decision": decision, "flowchart": flowchart, "outcome": outcome, "text": text,
+        "decision": decision, "flowchart": flowchart, "outcome": outcome,
+        "text": _instructions(text, outcome, decision),
+        "outcome_mode": outcome.approval_mode_for(decision.state),
+        "show_instructions": decision.status not in INSTRUCTIONS_HIDDEN,
         "rows": rows, "record_rows": record_rows(decision, flowchart),
         "amendments": list(decision.amendments.select_related("author")),
-        "approval_status": approval_status(decision, flowchart), "viewer_is_owner": viewer_is_owner,
+        "approval_status": status, "viewer_is_owner": viewer_is_owner,
+        "panel": panel(status, text.title, viewer_is_owner=viewer_is_owner),
         "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
+        "links": _record_links(request, decision, viewer_is_owner),
+        "back": _back_link(request, decision, viewer_is_owner),
         # Drawn on the flowchart this decision was made under; render_svg caches it.
         "path_diagram": decision_path_diagram(decision, flowchart, outcome_title=text.title, viewer_is_owner=viewer_is_owner),
     })
+
+
+# The page's "what to do" would contradict the status: the status panel says what to do instead.
+INSTRUCTIONS_HIDDEN = (Decision.Status.NOT_APPROVED, Decision.Status.RETURNED, Decision.Status.DISAGREED,
+                       Decision.Status.RESOLVED)
+
+
+def _instructions(text, outcome, decision: Decision):
+    """The outcome's texts with "what to do" fitted to where the decision stands.
+
+    While it waits for approval, only what does not wait shows (referral lines, and lines about
+    the approval itself); once approved, the lines about waiting for approval no longer apply.
+    """
+    from dataclasses import replace as with_fields
+
+    items = [item for item in outcome.what_to_do_items if item.applies_to(decision.state)]
+    if decision.status == Decision.Status.AWAITING_APPROVAL and decision.approval_mode == "before_sharing":
+        keep = [item for item in items if item.tags & {"referral", "before_approval"}]
+    else:
+        keep = [item for item in items if "before_approval" not in item.tags]
+    return with_fields(text, what_to_do=tuple(item.text for item in keep))
+
+
+def _allowed(request: HttpRequest, url_name: str, decision: Decision | None = None) -> bool:
+    """Whether this person's role and this record let them reach `url_name` (no link that answers 403)."""
+    from isg.access.rules import rule_for
+
+    rule = rule_for(url_name)
+    if rule is None or not rule.allows_role(request.user):
+        return False
+    return decision is None or rule.record is None or may(request.user, decision, rule.action)
+
+
+def _record_links(request: HttpRequest, decision: Decision, viewer_is_owner: bool) -> list[tuple[str, str, str]]:
+    links = []
+    if _allowed(request, "decisions:history", decision):
+        links.append((reverse("decisions:history", args=[decision.public_id]), "History of this decision",
+                      ": who did what, and when"))
+    if _allowed(request, "records:pdf", decision):
+        links.append((reverse("records:pdf", args=[decision.public_id]), "Download the decision record (PDF)",
+                      ": every answer, the outcome, approvals and amendments, marked OFFICIAL-SENSITIVE; the download "
+                      "is recorded in the history"))
+    if viewer_is_owner and _allowed(request, "decisions:new"):
+        links.append((f"{reverse('decisions:new')}?another={decision.public_id}", "Record another decision for this case",
+                      " (for example a different recipient, person or piece of information)."))
+    return links
+
+
+def _back_link(request: HttpRequest, decision: Decision, viewer_is_owner: bool) -> tuple[str, str] | None:
+    if viewer_is_owner and _allowed(request, "decisions:mine"):
+        return reverse("decisions:mine"), "Back to my decisions"
+    if approvals.may_act(request.user, decision) and _allowed(request, "approvals:queue"):
+        return reverse("approvals:queue"), "Back to approvals"
+    if _allowed(request, "register:list"):
+        return reverse("register:list"), "Back to the register"
+    return None
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -383,7 +448,7 @@ def _question_context(request, decision, flowchart, form, index) -> dict:
     node = form.node
     return {
         "decision": decision, "flowchart": flowchart, "node": node, "form": form, "index": index,
-        "question": form.question, "hint": node.hint_for(form.state), "fragment": wants_fragment(request),
+        "question": form.question, "hint": node.hint_for(form.state), "more": node.more_for(form.state), "fragment": wants_fragment(request),
         "post_url": request.get_full_path(), "back_url": back_url,
         "rows": answer_rows(decision, flowchart, upto=index, change=False),
         "newer_flowchart": _newer_flowchart(decision),

@@ -532,11 +532,9 @@ def _urgent(d: _Drawing) -> None:
         fillcolor=PATH_FILL if pressed else "white",
     ))
     d.lines.append(f"  {{ rank=same; {name}; {_node_name(START)}; }}")
-    # One arrow per place the button can lead, each saying when (the first matching case wins).
-    targets: dict[str, list[str]] = {}
-    for route in urgent.routes:
-        targets.setdefault(route.next, []).append(f"if {describe_condition(route.when)}" if route.when else OTHERWISE)
-    for index, (target, conditions) in enumerate(targets.items()):
+    # One arrow per place the button can lead (which one depends on what is already known).
+    targets = list(dict.fromkeys(route.next for route in urgent.routes))
+    for index, target in enumerate(targets):
         on_path = (URGENT_NODE, URGENT_ANSWER, target) in d.moves
         words = ["From any question"]
         d.add(f"{name} -> {_node_name(target)}" + _attrs(

@@ -1,8 +1,15 @@
 """The register as CSV: one row per decision, every state variable its own column, safe to open.
 
+Readable as well as joinable: every code column has a plain-English column beside it (the status's
+name, the outcome's title, and for each state variable the words of the answer that set it, in the
+flowchart version that decision was made under), people are their names (with their ids beside,
+for joins), and times are UK local time in ISO 8601 with their offset (2026-07-01T10:15:00+01:00).
+
 Streamed in constant memory: rows are read with `.iterator(chunk_size=...)` (a server-side cursor
 on PostgreSQL) as plain values, never model instances with their paths, and written a batch of
-lines at a time. The same generator feeds the in-request download and the worker's file.
+lines at a time. The few things looked up per row (flowcharts, labels, names) are cached, bounded
+by how many versions and people there are, never by rows. The same generator feeds the in-request
+download and the worker's file.
 
 Spreadsheet safety (OWASP "CSV Injection"): every cell is quoted, and a cell starting with
 = + - @ tab or carriage return gets a leading `'`, so a case reference like `=HYPERLINK(...)` is
@@ -13,14 +20,18 @@ which Excel needs to read UTF-8 (names with accents) correctly.
 from __future__ import annotations
 
 import csv
+import datetime
 import json
 from collections.abc import Iterable, Iterator
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from isg.accounts.models import User
 from isg.decisions.models import Decision
 from isg.engine import Flowchart
+from isg.engine.diagram import phrase
 from isg.flowchart.services import current_flowchart, flowchart_for
 
 BOM = "\ufeff"
@@ -28,31 +39,45 @@ CHUNK_SIZE = 2000  # rows per database round trip
 LINES_PER_WRITE = 200  # rows per chunk handed to the server
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 STATE_PREFIX = "state."
+LABEL_SUFFIX = ".label"
 OTHER_STATE = "state_other"
+UK_TIME = ZoneInfo("Europe/London")
 
-# (column, what it holds): the record's own facts, before the state variables.
+# The record's own facts, before the state variables: each code with its words beside it.
 FIXED_COLUMNS = (
-    "public_id", "case_reference", "agency", "practitioner", "status", "outcome", "outcome_title",
-    "requires_approval", "emergency", "overdue", "submitted_at", "flowchart_version", "flowchart_sha256",
-    "approval_decided_by", "approval_decided_at",
+    "public_id", "case_reference", "agency", "practitioner", "practitioner_id", "status", "status_label",
+    "outcome", "outcome_title", "requires_approval", "emergency", "overdue", "submitted_at", "flowchart_version",
+    "flowchart_sha256", "approval_decided_by", "approval_decided_by_id", "approval_decided_at",
 )
 VALUES = (
-    "public_id", "case_reference", "agency__name", "owner__username", "status", "outcome", "requires_approval",
+    "public_id", "case_reference", "agency__name", "owner", "status", "outcome", "requires_approval",
     "is_emergency", "submitted_at", "flowchart_version", "flowchart_id", "state", "approval__due_at",
-    "approval__decided_at", "approval__decided_by__username",
+    "approval__decided_at", "approval__decided_by",
 )
+STATUS_LABELS = dict(Decision.Status.choices)
 
 
 def safe_cell(value: object) -> str:
-    """The text a cell shows: booleans as true/false, nothing as empty, formulas neutralised."""
+    """The text a cell shows: booleans as true/false, nothing as empty, times in UK local time with
+    their offset, formulas neutralised."""
     if value is None:
         return ""
     if value is True or value is False:
         return "true" if value else "false"
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if isinstance(value, datetime.datetime):
+        text = uk_time(value)
+    else:
+        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
+
+
+def uk_time(moment: datetime.datetime) -> str:
+    """'2026-07-01T10:15:00+01:00': UK local time (GMT or BST), to the second, with its offset."""
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, datetime.UTC)
+    return moment.astimezone(UK_TIME).isoformat(timespec="seconds")
 
 
 class _Line:
@@ -77,7 +102,39 @@ def state_variables(decisions: QuerySet[Decision]) -> list[str]:
 
 
 def header(variables: list[str]) -> list[str]:
-    return [*FIXED_COLUMNS, *(STATE_PREFIX + name for name in variables), OTHER_STATE]
+    state = [column for name in variables for column in (STATE_PREFIX + name, STATE_PREFIX + name + LABEL_SUFFIX)]
+    return [*FIXED_COLUMNS, *state, OTHER_STATE]
+
+
+def state_labels(flowchart: Flowchart) -> dict[tuple[str, object], str]:
+    """Words for each state value this flowchart version can set: the question and the answer that
+    set it ("Is the information confidential? Partly"). A value several answers (or the urgent
+    button) can set gets the engine's plain words for it instead ("The decision is to share")."""
+    sources: dict[tuple[str, object], set[str]] = {}
+    for node in flowchart.nodes.values():
+        for answer in node.answers:
+            effects = [answer.set, *(route.set for route in answer.routes)]
+            for effect in effects:
+                for variable, value in effect.items():
+                    sources.setdefault((variable, value), set()).add(f"{node.question} {answer.label}")
+    if flowchart.urgent is not None:
+        for variable, value in flowchart.urgent.set.items():
+            sources.setdefault((variable, value), set()).add(flowchart.urgent.label)
+    labels = {}
+    for key, found in sources.items():
+        words = next(iter(found)) if len(found) == 1 else phrase(*key)
+        labels[key] = words[:1].upper() + words[1:]
+    return labels
+
+
+def state_label(labels: dict, variable: str, value: object) -> str:
+    if value is None:
+        return ""
+    words = labels.get((variable, value))
+    if words is None:  # a value no answer sets (set by an older flowchart's data, say): its plain words
+        words = phrase(variable, value)
+        words = words[:1].upper() + words[1:]
+    return words
 
 
 def _flowchart(sha: str, cache: dict[str, Flowchart | None]) -> Flowchart | None:
@@ -89,24 +146,62 @@ def _flowchart(sha: str, cache: dict[str, Flowchart | None]) -> Flowchart | None
     return cache[sha]
 
 
-def row(values: dict, variables: list[str], flowcharts: dict, titles: dict, now) -> list[str]:
+class _Lookups:
+    """What rows look up, cached for one file: flowcharts, their labels, outcome titles, names."""
+
+    TITLES_MAX = 10_000  # bounded: a cache, never a copy of the table
+
+    def __init__(self) -> None:
+        self.flowcharts: dict[str, Flowchart | None] = {}
+        self.labels: dict[str, dict] = {}
+        self.titles: dict[tuple, str] = {}
+        self.names: dict[int, str] = {}
+
+    def flowchart(self, sha: str) -> Flowchart | None:
+        return _flowchart(sha, self.flowcharts)
+
+    def state_labels(self, sha: str) -> dict:
+        if sha not in self.labels:
+            flowchart = self.flowchart(sha)
+            self.labels[sha] = state_labels(flowchart) if flowchart else {}
+        return self.labels[sha]
+
+    def title(self, sha: str, outcome_id: str, state: dict) -> str:
+        key = (sha, outcome_id, json.dumps(state, sort_keys=True))
+        if key not in self.titles:
+            flowchart = self.flowchart(sha)
+            outcome = flowchart.outcome(outcome_id) if flowchart and outcome_id else None
+            if len(self.titles) >= self.TITLES_MAX:
+                self.titles.clear()
+            self.titles[key] = outcome.text_for(state, flowchart).title if outcome else ""
+        return self.titles[key]
+
+    def name(self, user_id: int | None) -> str:
+        """A person's name as the app shows it (their username if they have no name)."""
+        if user_id is None:
+            return ""
+        if user_id not in self.names:
+            user = User.objects.filter(pk=user_id).only("username", "first_name", "last_name").first()
+            self.names[user_id] = user.display_name if user else ""
+        return self.names[user_id]
+
+
+def row(values: dict, variables: list[str], lookups: _Lookups, now) -> list[str]:
     state = values["state"] or {}
-    flowchart = _flowchart(values["flowchart_id"], flowcharts)
-    title_key = (values["flowchart_id"], values["outcome"], json.dumps(state, sort_keys=True))
-    if title_key not in titles:
-        outcome = flowchart.outcome(values["outcome"]) if flowchart and values["outcome"] else None
-        titles[title_key] = outcome.text_for(state, flowchart).title if outcome else ""
-        if len(titles) > 10_000:  # bounded: a cache, never a copy of the table
-            titles.clear()
+    sha = values["flowchart_id"]
+    labels = lookups.state_labels(sha)
     due = values["approval__due_at"]
     overdue = bool(due and due < now and values["status"] == Decision.Status.AWAITING_APPROVAL)
     other = {k: v for k, v in state.items() if k not in variables}
     cells = [
-        values["public_id"], values["case_reference"], values["agency__name"], values["owner__username"],
-        values["status"], values["outcome"], titles[title_key], values["requires_approval"],
-        values["is_emergency"], overdue, values["submitted_at"], values["flowchart_version"],
-        values["flowchart_id"], values["approval__decided_by__username"], values["approval__decided_at"],
-        *(state.get(name) for name in variables),
+        values["public_id"], values["case_reference"], values["agency__name"],
+        lookups.name(values["owner"]), values["owner"],
+        values["status"], STATUS_LABELS.get(values["status"], values["status"]),
+        values["outcome"], lookups.title(sha, values["outcome"], state),
+        values["requires_approval"], values["is_emergency"], overdue, values["submitted_at"],
+        values["flowchart_version"], sha,
+        lookups.name(values["approval__decided_by"]), values["approval__decided_by"], values["approval__decided_at"],
+        *(cell for name in variables for cell in (state.get(name), state_label(labels, name, state.get(name)))),
         json.dumps(other, sort_keys=True, ensure_ascii=False) if other else "",
     ]
     return [safe_cell(cell) for cell in cells]
@@ -120,13 +215,12 @@ def csv_lines(decisions: QuerySet[Decision], progress=None) -> Iterator[str]:
     variables = state_variables(decisions)
     writer = csv.writer(_Line(), quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     yield BOM + writer.writerow(header(variables))
-    flowcharts: dict = {}
-    titles: dict = {}
+    lookups = _Lookups()
     now = timezone.now()
     batch: list[str] = []
     written = 0
     for values in decisions.values(*VALUES).iterator(chunk_size=CHUNK_SIZE):
-        batch.append(writer.writerow(row(values, variables, flowcharts, titles, now)))
+        batch.append(writer.writerow(row(values, variables, lookups, now)))
         if len(batch) >= LINES_PER_WRITE:
             written += len(batch)
             yield "".join(batch)

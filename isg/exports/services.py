@@ -1,10 +1,14 @@
 """Exports of the register's current filter: a CSV or a ZIP of PDF records, now or by the worker.
 
     decisions = matching(user, query)              # raises BadFilter; what the register would list
-    if is_small(decisions, kind):                  # at or under settings.ISG_EXPORT_SYNC_LIMIT[kind]
+    if is_small(decisions, kind):                  # a CSV at or under settings.ISG_EXPORT_SYNC_LIMIT["csv"]
         csv_download(user, query, decisions)       # audited; the view streams the lines
     else:
         job = start_job(user, kind, query)         # an ExportJob, run by tasks.run_export_job
+
+A ZIP of PDF records is always a job: a record takes about 0.3 s to render, so even a few would keep
+a request (and a 60 s gateway) waiting; the person watches the job's progress page and gets an email
+with a link when the file is ready. Only a single record's PDF is ever made in a request (isg/records).
 
 Who may export what is the register's rule: `register_decisions(user, ...)` (isg/register), which is
 `decisions_visible_to` (isg/access), asked again when the worker runs, so a job made yesterday by a
@@ -28,7 +32,6 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -95,8 +98,13 @@ def matching(user, query: str) -> QuerySet[Decision]:
     return register_decisions(user, parse_filter(query))
 
 
+# The kinds a request may make itself, up to a limit; any other kind is always made by the worker.
+IN_REQUEST_KINDS = ("csv",)
+
+
 def limit_for(kind: str) -> int:
-    return int(settings.ISG_EXPORT_SYNC_LIMIT[kind])
+    """How many decisions a request may export itself: 0 for a kind only the worker makes."""
+    return int(settings.ISG_EXPORT_SYNC_LIMIT[kind]) if kind in IN_REQUEST_KINDS else 0
 
 
 def count_upto(decisions: QuerySet[Decision], limit: int) -> int:
@@ -105,7 +113,7 @@ def count_upto(decisions: QuerySet[Decision], limit: int) -> int:
 
 
 def is_small(decisions: QuerySet[Decision], kind: str) -> bool:
-    return count_upto(decisions, limit_for(kind)) <= limit_for(kind)
+    return kind in IN_REQUEST_KINDS and count_upto(decisions, limit_for(kind)) <= limit_for(kind)
 
 
 def audit_filter(query: str) -> dict:
@@ -144,27 +152,6 @@ def csv_download(user, query: str, decisions: QuerySet[Decision]) -> Iterator[by
     count = decisions.order_by().count()
     _audit(user, "csv", str(uuid.uuid4()), query, count, "sync")
     return csv_export.encoded(csv_export.csv_lines(decisions))
-
-
-def zip_download(user, query: str, decisions: QuerySet[Decision]) -> IO[bytes]:
-    """A small ZIP of PDFs, made now in an unnamed temporary file in the private folder.
-
-    Raises isg.records.pdf.RenderFailed (nothing audited) if any record cannot be rendered.
-    """
-    export_id = str(uuid.uuid4())
-    folder = _folder()
-    # Unnamed and gone when closed (the response closes it): never a second copy left on disk.
-    handle = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 - handed to the response, which closes it
-    try:
-        exported = write_zip(handle, user, decisions, export_id)
-        with transaction.atomic():
-            _audit(user, "zip", export_id, query, len(exported), "sync")
-            _history(user, exported, export_id)
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    return handle
 
 
 # -- by the worker -------------------------------------------------------------------------------
@@ -228,14 +215,24 @@ def run_job(job_id: int) -> str:
                 return ExportJob.Status.EXPIRED
             _audit(job.requester, job.kind, str(job.public_id), job.query, count, "job", sha256=digest, bytes=size)
             _history(job.requester, exported, str(job.public_id))
+            _tell_requester(job)
     except Exception:
         logger.exception("export job %s failed", job.pk)
         for path in (partial, final):
             path.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+        with transaction.atomic():
+            ExportJob.objects.filter(pk=job.pk).update(status=ExportJob.Status.FAILED, finished_at=timezone.now())
+            _tell_requester(job)
         return ExportJob.Status.FAILED
     _schedule_purge(job)
     return ExportJob.Status.DONE
+
+
+def _tell_requester(job: ExportJob) -> None:
+    """Email the requester a link to the job's page once its new status is committed (tasks.py)."""
+    from .tasks import send_export_finished
+
+    transaction.on_commit(lambda: send_export_finished.enqueue(job.pk))
 
 
 def _write_csv(handle, decisions: QuerySet[Decision], job: ExportJob) -> int:
@@ -264,12 +261,27 @@ class Exported:
     sha256: str
 
 
-MANIFEST_COLUMNS = ("file", "public_id", "case_reference", "agency", "status", "outcome", "submitted_at",
-                    "flowchart_version", "flowchart_sha256", "pdf_sha256", "bytes")
+MANIFEST_COLUMNS = ("file", "public_id", "case_reference", "agency", "status", "status_label", "outcome",
+                    "outcome_title", "submitted_at", "flowchart_version", "flowchart_sha256", "pdf_sha256", "bytes")
 
 
-def pdf_name(index: int, decision: Decision) -> str:
-    return f"{index:05d}-{decision.public_id}.pdf"
+class PdfNames:
+    """Each PDF in a ZIP named by its case reference, made safe (file_stem), and unique: CASE-123.pdf,
+    then CASE-123-2.pdf, ... Compared without case, as Windows and macOS unpack them."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+
+    def name_for(self, decision: Decision) -> str:
+        from isg.records.pdf import file_stem
+
+        stem = file_stem(decision.case_reference)
+        name, number = f"{stem}.pdf", 1
+        while name.lower() in self.used:
+            number += 1
+            name = f"{stem}-{number}.pdf"
+        self.used.add(name.lower())
+        return name
 
 
 def write_zip(handle, user, decisions: QuerySet[Decision], export_id: str,
@@ -289,14 +301,16 @@ def write_zip(handle, user, decisions: QuerySet[Decision], export_id: str,
         writer = csv.writer(manifest, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(MANIFEST_COLUMNS)
         rows = decisions.select_related("agency", "owner", "approval")
+        names = PdfNames()
         for index, decision in enumerate(rows.iterator(chunk_size=50), start=1):
             rendered = render_decision_pdf(decision, exported_by=user)
-            name = pdf_name(index, decision)
+            name = names.name_for(decision)
             archive.writestr(name, rendered.pdf)
             writer.writerow([csv_export.safe_cell(value) for value in (
                 name, decision.public_id, decision.case_reference, decision.agency.name if decision.agency else "",
-                decision.status, decision.outcome, decision.submitted_at, decision.flowchart_version,
-                decision.flowchart_id, rendered.sha256, len(rendered.pdf),
+                decision.status, decision.get_status_display(), decision.outcome, rendered.record["outcome"]["title"],
+                decision.submitted_at, decision.flowchart_version, decision.flowchart_id, rendered.sha256,
+                len(rendered.pdf),
             )])
             exported.append(Exported(decision.pk, rendered.sha256))
             if progress:

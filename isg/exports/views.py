@@ -1,9 +1,10 @@
 """Exports of the register's current filter, and the page that follows a background export.
 
 `exports:csv` / `exports:zip`: GET shows what would be exported (a page that works as a link);
-POST (the register's buttons) exports: at or under the limit the file comes straight back, over it
-a job is queued and the browser goes to `exports:job`. Jobs are their requester's alone: anyone
-else gets 404, so a job id reveals nothing.
+POST (the register's buttons) exports: a CSV at or under its limit comes straight back; a larger
+CSV, and every ZIP of PDF records, is a job for the worker, and the browser goes to `exports:job`
+(its progress, then the download; the worker also emails the requester a link). Jobs are their
+requester's alone: anyone else gets 404, so a job id reveals nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from isg.lib.htmx import wants_fragment
-from isg.records.pdf import RenderFailed
 from isg.register import search as register_search
 from isg.register.services import audit_search, register_decisions  # the register's one rule for who sees what
 
@@ -34,6 +34,7 @@ from . import services
 from .models import ExportJob
 
 READ_METHODS = ["GET", "HEAD"]
+COUNT_SHOWN = 10_000  # a job's start page counts this far ("More than 10000 decisions match")
 KINDS = {
     "csv": {"title": "Export decisions as CSV", "button": "Export as CSV", "noun": "CSV file"},
     "zip": {"title": "Download PDF records as a ZIP", "button": "Download PDFs as ZIP", "noun": "ZIP file of PDF records"},
@@ -62,8 +63,10 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
     if request.method == "POST" and not search_expired and (words := QueryDict(given).get("q", "")):
         data[register_search.WORDS_PARAM] = words  # words in a POST body (never in a URL) still count
     query = services.clean_query(data.urlencode())
+    in_request = kind in services.IN_REQUEST_KINDS
     context = {"kind": kind, "labels": KINDS[kind], "query": register_search.public_query(request, query),
-               "limit": services.limit_for(kind), "expiry_hours": settings.ISG_EXPORT_EXPIRY_HOURS}
+               "limit": services.limit_for(kind) if in_request else COUNT_SHOWN,
+               "expiry_hours": settings.ISG_EXPORT_EXPIRY_HOURS}
     try:
         wanted = services.parse_filter(query, search_expired=search_expired)
     except services.BadFilter as bad:
@@ -71,25 +74,18 @@ def _export(request: HttpRequest, kind: str) -> HttpResponse:
         return render(request, "exports/bad_filter.html", context, status=400)
     decisions = register_decisions(request.user, wanted)
     count = services.count_upto(decisions, context["limit"])
-    context.update({"wanted": wanted, "count": min(count, context["limit"]), "over": count > context["limit"]})
+    context.update({"wanted": wanted, "count": min(count, context["limit"]), "over": count > context["limit"],
+                    "background": not in_request or count > context["limit"]})
     if request.method == "GET":
         audit_search(request.user, wanted, where=f"export_{kind}", count=context["count"], more=context["over"])
         return render(request, "exports/start.html", context)
-    if context["over"]:
+    if context["background"]:
         job = services.start_job(request.user, kind, query)
         return redirect("exports:job", job_id=job.public_id)
-    name = services.file_name(kind)
-    if kind == "csv":
-        response = StreamingHttpResponse(
-            services.csv_download(request.user, query, decisions), content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-    else:
-        try:
-            handle = services.zip_download(request.user, query, decisions)
-        except RenderFailed:
-            return render(request, "exports/failed.html", context, status=503)
-        response = FileResponse(handle, as_attachment=True, filename=name, content_type="application/zip")
+    response = StreamingHttpResponse(
+        services.csv_download(request.user, query, decisions), content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{services.file_name(kind)}"'
     return _private(response)
 
 
@@ -132,6 +128,7 @@ def _job_context(request: HttpRequest, export: ExportJob) -> dict:
     parts = form.register_filter().parts if form.is_valid() else {}
     return {
         "job": export, "labels": KINDS[export.kind], "parts": parts, "expired": services.is_expired(export),
+        "emailed": bool(request.user.email),
         "job_url": reverse("exports:job", args=[export.public_id]),
         # Back to the register with this filter: the job keeps the words, a link only a token.
         "register_query": register_search.public_query(request, export.query),

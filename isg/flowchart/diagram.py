@@ -3,6 +3,8 @@
 `render_svg(flowchart, path)` runs Debian's `dot -Tsvg` in a subprocess with a timeout and returns
 an SVG fragment that is safe to put inline in a page under the app's CSP: no `style` attributes,
 no scripts, no links or images, no external references, a `<title>` and `<desc>`, `role="img"`.
+`render_pdf(flowchart, path)` is the same drawing as Graphviz's own one-page PDF (`dot -Tpdf`,
+through cairo: vector, its labels as text, its fonts embedded), for the PDF decision record.
 Results are cached by the flowchart's sha256 and the path. If `dot` is missing, too slow or fails,
 `DiagramUnavailable` says so in words a user can read; pages show that and the text alternative.
 """
@@ -63,6 +65,7 @@ class GraphvizFailed(DiagramUnavailable):
 
 
 _cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...] | None, str], str] = OrderedDict()
+_pdf_cache: OrderedDict[tuple[str, tuple[tuple[str, str], ...] | None], bytes] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -97,9 +100,33 @@ def render_svg(flowchart: Flowchart, path: Iterable[object] | None = None, *, id
     return svg
 
 
+def render_pdf(flowchart: Flowchart, path: Iterable[object] | None = None) -> bytes:
+    """The flowchart (with `path` highlighted) as a one-page PDF drawn by Graphviz. Cached.
+
+    The same DOT as `render_svg`. Graphviz lays the labels out with the fonts it draws them with,
+    so the boxes fit their words. Raises DiagramUnavailable (including when this Graphviz has no
+    cairo PDF output).
+    """
+    steps = _path_key(path)
+    key = (flowchart.sha256, steps)
+    with _lock:
+        if key in _pdf_cache:
+            _pdf_cache.move_to_end(key)
+            return _pdf_cache[key]
+    pdf = run_dot(to_dot(flowchart, steps), output_format="pdf")
+    if not pdf.startswith(b"%PDF-"):
+        raise GraphvizFailed("Graphviz's PDF output does not start with %PDF-")
+    with _lock:
+        _pdf_cache[key] = pdf
+        while len(_pdf_cache) > CACHE_SIZE:
+            _pdf_cache.popitem(last=False)
+    return pdf
+
+
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _pdf_cache.clear()
 
 
 def svg_document(svg: str) -> str:
@@ -107,8 +134,8 @@ def svg_document(svg: str) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + svg + "\n"
 
 
-def run_dot(dot: str) -> bytes:
-    """`dot -Tsvg` on the DOT text. Graphviz may not read files (GV_FILE_PATH, SERVER_NAME)."""
+def run_dot(dot: str, output_format: str = "svg") -> bytes:
+    """`dot -T<output_format>` on the DOT text. Graphviz may not read files (GV_FILE_PATH, SERVER_NAME)."""
     env = {
         **os.environ,
         # With SERVER_NAME set, Graphviz loads images only from GV_FILE_PATH: here, nowhere.
@@ -117,7 +144,7 @@ def run_dot(dot: str) -> bytes:
     }
     try:
         result = subprocess.run(
-            [DOT_BINARY, "-Tsvg"], input=dot.encode("utf-8"), capture_output=True,
+            [DOT_BINARY, f"-T{output_format}"], input=dot.encode("utf-8"), capture_output=True,
             timeout=DOT_TIMEOUT, env=env, check=False,
         )
     except FileNotFoundError as exc:

@@ -13,12 +13,17 @@ markup; this fetcher is the second lock. It serves exactly two things:
 Everything else (file:, http(s): elsewhere, data:, ftp:, path tricks) raises RefusedURL, which
 WeasyPrint reports as a warning and renders without the resource. `requested` lists every URL it
 was asked for, in order, for the log and the tests.
+
+A static file's bytes are read once per process (and again only when the file changes): every
+record asks for the same few.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import posixpath
+import ssl
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -63,10 +68,18 @@ def static_base_url() -> str:
     return f"{STATIC_ORIGIN}{settings.STATIC_URL}"
 
 
+@functools.cache
+def _unused_ssl_context() -> ssl.SSLContext:
+    """The parent opener's HTTPS handler wants a context and makes one (about 20 ms: it loads the
+    system's certificates) unless given one. This fetcher never opens a connection; one will do."""
+    return ssl.create_default_context()
+
+
 class StaticOnlyFetcher(URLFetcher):
     def __init__(self, generated: dict[str, tuple[bytes, str]] | None = None) -> None:
         # No protocol is allowed to the parent's opener: if anything ever reached it, it refuses.
-        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+        super().__init__(timeout=1, allowed_protocols=(), allow_redirects=False, fail_on_errors=False,
+                         ssl_context=_unused_ssl_context())
         self.generated = dict(generated or {})
         self.requested: list[str] = []
 
@@ -80,7 +93,24 @@ class StaticOnlyFetcher(URLFetcher):
         except RefusedURL:
             logger.warning("PDF renderer refused a URL: %.200r", url)
             raise
-        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+        return URLFetcherResponse(url, _read(path, *_stamp(path)), {"Content-Type": content_type})
+
+
+def static_version(url: str) -> tuple[str, int, int]:
+    """Which file a static URL names, and its change time and size: to know when to read it again.
+    Raises RefusedURL like the fetcher."""
+    path, _ = static_file(url)
+    return (str(path), *_stamp(path))
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+@functools.lru_cache(maxsize=64)
+def _read(path: Path, mtime_ns: int, size: int) -> bytes:
+    return path.read_bytes()
 
 
 def static_file(url: str) -> tuple[Path, str]:

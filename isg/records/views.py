@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from uuid import UUID
 
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_GET
 from isg.access.services import decision_for
 
 from . import services
-from .pdf import RenderFailed
+from .pdf import RenderFailed, file_stem
 
 
 @require_GET
@@ -34,5 +33,4 @@ def decision_pdf(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 def download_name(case_reference: str) -> str:
     """A server-made ASCII filename: the case reference's safe characters only (ASVS 5.4.1)."""
-    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", case_reference).strip("-")[:60]
-    return f"decision-{safe or 'record'}.pdf"
+    return f"decision-{file_stem(case_reference)}.pdf"

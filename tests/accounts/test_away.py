@@ -106,7 +106,7 @@ def test_only_active_line_managers_have_away_periods(team):
 
 def test_the_migration_gives_anyone_marked_away_by_hand_an_open_period(team):
     User.objects.filter(pk=team.manager.pk).update(is_away=True)
-    migration = importlib.import_module("isg.accounts.migrations.0009_away_flags_become_periods")
+    migration = importlib.import_module("isg.accounts.migrations.0010_away_flags_become_periods")
     migration.periods_for_flags(apps, None)
     period = AwayPeriod.objects.get(user=team.manager)
     assert (period.starts_on, period.ends_on) == (TODAY, None)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from isg.accounts.models import AwayPeriod, User
 from isg.approvals.handover import hand_over_waiting, start_due_away_periods, successor
 from isg.approvals.models import Approval
+from isg.approvals.tasks import MESSAGES
 from isg.audit.models import AuditEvent
 from isg.audit.services import verify_chain
 from isg.decisions.history import verify_events
@@ -56,7 +57,7 @@ def test_a_waiting_approval_goes_to_the_deputy_with_a_history_event_and_an_email
     assert event.payload["why"] == "deactivated"
     assert event.payload["note"] == ("From Margaret Hughes to Dev Desai, their deputy: their account was switched off.")
     [message] = mail.outbox
-    assert message.to == ["deputy@example.org"] and message.subject == "A decision is waiting for your approval"
+    assert message.to == ["deputy@example.org"] and message.subject == MESSAGES["submitted"][0]
     assert "Margaret" not in message.body and decision.case_reference not in message.body
     # On the chain, as every history event is: the digest, not the words.
     chained = AuditEvent.objects.get(action="handed_over")
@@ -104,8 +105,7 @@ def test_only_waiting_decisions_move_and_a_second_run_moves_nothing(team):
     assert hand_over_waiting(team.manager, reason="deactivated", actor=team.admin) == 2
     assert approval(waiting).approver == approval(escalated).approver == team.deputy
     assert approval(decided).approver == team.manager
-    assert sorted(m.subject for m in mail.outbox) == ["A decision has been escalated to you",
-                                                      "A decision is waiting for your approval"]
+    assert sorted(m.subject for m in mail.outbox) == sorted([MESSAGES["escalated"][0], MESSAGES["submitted"][0]])
     assert hand_over_waiting(team.manager, reason="deactivated", actor=team.admin) == 0
     assert DecisionEvent.objects.filter(kind="handed_over").count() == 2
 
@@ -117,7 +117,7 @@ def test_an_overdue_approval_escalated_to_them_moves_too(team):
     moved = approval(decision)
     assert moved.approver == team.deputy  # untouched: routed to someone else
     assert moved.escalated_to == team.director  # never the approver it is overdue with: the deputy is passed over
-    assert mail.outbox[0].subject == "An emergency sharing decision is overdue for approval"
+    assert mail.outbox[0].subject == MESSAGES["overdue"][0]
 
 
 def test_a_decision_submitted_through_the_walk_is_handed_over_too(team):

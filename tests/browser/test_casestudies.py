@@ -67,7 +67,7 @@ def train_with_divergence(page: Page, *, axe: bool) -> None:
     expect(page.get_by_text("Stephen, James's housing worker, wants to")).to_be_visible()
     if axe:
         assert_accessible(page)
-    answers = {**CS13_MODEL, "harm_threshold": "yes_serious"}
+    answers = {**CS13_MODEL, "harm_threshold": "yes_others_serious_harm"}
     for number in range(1, 40):
         if "/results/" in page.url:
             break

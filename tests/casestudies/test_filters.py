@@ -25,8 +25,9 @@ def test_case_outcomes_include_the_stated_outcome_and_walk_outcomes():
 def test_node_filter_matches_either_side_of_the_link():
     node = current_flowchart().node("harm_threshold")
     found = ids(LibraryFilter(node=node))
-    assert "cs02" in found  # named by the case's nodes_illustrated only
+    assert "cs13" in found  # named on both sides
     assert "cs18" in found  # named by the question's case_studies only
+    assert "cs02" not in found  # its 1.2 walk asks about harm after best interests, not here
     assert "gp1" not in found
 
 

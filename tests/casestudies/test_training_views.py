@@ -7,8 +7,8 @@ from isg.flowchart.services import current_flowchart
 TRAIN = "/case-studies/cs13/walks/main/train/"
 CS13_MODEL = [
     ("start", "want_to_share"), ("emergency_check", "no"), ("purpose", "yes"), ("statutory_duty", "no_or_power_only"),
-    ("identifiable", "yes"), ("confidential", "yes"), ("consent_safe_to_ask", "no_safe"), ("consent_practicable", "yes"),
-    ("consent_from_whom", "adult_18_plus"), ("adult_capacity_doubt", "no"), ("consent_outcome", "refused"),
+    ("identifiable", "yes"), ("consent_from_whom", "adult_18_plus"), ("confidential", "yes"), ("consent_safe_to_ask", "no_safe"),
+    ("consent_practicable", "yes"), ("adult_capacity_doubt", "no"), ("consent_outcome", "refused"),
     ("harm_threshold", "no_risk"),
 ]
 
@@ -78,12 +78,12 @@ def test_walking_cs13_with_the_model_answers_shows_no_difference(signed_in):
 
 
 def test_walking_cs13_with_a_different_answer_shows_where_it_diverged(signed_in):
-    response = walk(signed_in, {"harm_threshold": "yes_serious"})
+    response = walk(signed_in, {"harm_threshold": "yes_others_serious_harm"})
     comparison = response.context["comparison"]
     first = comparison.first_difference
     assert first.number == 12
     assert first.question == current_flowchart().node("harm_threshold").question
-    assert (first.answer, first.model_answer) == (answer_label("yes_serious"), answer_label("no_risk"))
+    assert (first.answer, first.model_answer) == (answer_label("yes_others_serious_harm"), answer_label("no_risk"))
     page = response.content.decode()
     assert "Where you first differed" in page
     assert "Question 12:" in page
@@ -208,7 +208,7 @@ def test_a_stored_run_the_flowchart_no_longer_accepts_starts_again(signed_in):
 
 
 def test_training_creates_no_decisions(signed_in):
-    walk(signed_in, {"harm_threshold": "yes_serious"})
+    walk(signed_in, {"harm_threshold": "yes_others_serious_harm"})
     walk(signed_in)
     assert Decision.objects.count() == 0
 

@@ -29,10 +29,10 @@ def mutated(*replacements: tuple[str, str]):
 MUTATIONS = {
     # A child who was under 13 ends in "do not share".
     "S1": [("""        next: minimum_necessary
-        set: {harm_level: serious, harm_ground: under_13, consent_status: not_needed, sexual_flags: true, decision: share}
-      - id: yes_abuse_or_exploitation""", """        next: record
-        set: {harm_level: serious, harm_ground: under_13, consent_status: not_needed, sexual_flags: true, decision: do_not_share, review_required: true}
-      - id: yes_abuse_or_exploitation""")],
+        # Sexual activity or abuse involving a child is never public or trivial information.
+        set: {harm_level: serious, harm_ground: under_13, consent_status: not_needed, sexual_flags: true, confidential: "yes", decision: share}""",
+            """        next: record
+        set: {harm_level: serious, harm_ground: under_13, consent_status: not_needed, sexual_flags: true, decision: do_not_share, review_required: true}""")],
     # An attorney offered for a 16 or 17-year-old.
     "S2": [("""        set: {consenter: attorney}
         only_when: {subject_type: [adult, unborn]}""", """        set: {consenter: attorney}
@@ -53,9 +53,9 @@ MUTATIONS = {
     "S4": [("""        set: {recipient_route: statutory, recipient_kind: social_care}
         unless: {duty_basis: fgm_report}""", """        set: {recipient_route: statutory, recipient_kind: social_care}""")],
     # A child under 16 goes straight to the confidentiality question.
-    "S5": [("""          - next: sexual_activity_screen
-        set: {subject_type: child_under_16}""", """          - next: confidential
-        set: {subject_type: child_under_16}""")],
+    "S5": [("""        hint: "You will be asked about sexual activity under 13 and signs of abuse or exploitation next."
+        next: sexual_activity_screen""", """        hint: "You will be asked about sexual activity under 13 and signs of abuse or exploitation next."
+        next: parental_responsibility""")],
     # A public-interest "no" is not reviewed.
     "S6": [("""        set: {public_interest: "no", decision: do_not_share, review_required: true}""",
             """        set: {public_interest: "no", decision: do_not_share}""")],
@@ -127,8 +127,9 @@ def test_the_s1_counterexample_is_a_shortest_walk_to_do_not_share():
     position = replay(flowchart, steps(*(f"{s['node']}:{s['answer']}" for s in counterexample.steps)))
     assert is_complete(flowchart, position) and outcome_of(flowchart, position).id == "outcome_do_not_share"
     assert position.state["harm_level"] == "serious"
-    # start, emergency_check, purpose, statutory_duty, identifiable, who it is about, the screen
-    assert len(counterexample.steps) == 7
+    # start, emergency_check, purpose, statutory_duty, identifiable, who it is about, confidential, the screen
+    assert [s["node"] for s in counterexample.steps][-2:] == ["confidential", "sexual_activity_screen"]
+    assert len(counterexample.steps) == 8
 
 
 def test_a_rule_the_mutation_does_not_touch_stays_proven():

@@ -29,7 +29,7 @@ def people(db):
         "pat": pat, "pat2": pat2,
         "manager": make_manager(username="manager", agency=north, reports=[pat]),
         "manager2": make_manager(username="manager2", agency=south, reports=[pat2]),
-        "lscb": make_user(username="lscb", role=User.Role.PARTNERSHIP, agency=None),
+        "lscb": make_user(username="lscb", role=User.Role.PARTNERSHIP, agency=None, email="lscb@example.org"),
         "lscb2": make_user(username="lscb2", role=User.Role.PARTNERSHIP, agency=None),
         "trainer": make_user(username="trainer", role=User.Role.TRAINER, agency=None),
         "admin": make_user(username="admin", role=User.Role.ADMIN, agency=None, is_staff=True),

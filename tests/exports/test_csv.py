@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.http import StreamingHttpResponse
 
 from isg.audit.models import AuditEvent
 from isg.decisions.models import Decision
 from isg.exports import csv as csv_export
 from isg.exports.models import ExportJob
+from isg.flowchart.models import FlowchartVersion
 from isg.flowchart.services import current_flowchart
 from isg.register import search
 from tests.factories import make_decision
@@ -37,28 +41,87 @@ def test_the_csv_streams_with_a_bom_and_every_state_flag_column(people, decision
     assert "no-store" in response["Cache-Control"]
     rows = read(response)
     columns = list(rows[0])
-    for fixed in ("public_id", "case_reference", "agency", "practitioner", "status", "outcome", "outcome_title",
-                  "requires_approval", "emergency", "overdue", "submitted_at", "flowchart_version",
-                  "flowchart_sha256", "approval_decided_by", "approval_decided_at"):
-        assert fixed in columns
+    assert columns[:18] == [
+        "public_id", "case_reference", "agency", "practitioner", "practitioner_id", "status", "status_label",
+        "outcome", "outcome_title", "requires_approval", "emergency", "overdue", "submitted_at",
+        "flowchart_version", "flowchart_sha256", "approval_decided_by", "approval_decided_by_id", "approval_decided_at",
+    ]
     variables = list(current_flowchart().variables)
-    assert [c for c in columns if c.startswith("state.")] == [f"state.{v}" for v in variables]
+    # Each state variable's code, then its words.
+    assert [c for c in columns if c.startswith("state.")] == [
+        column for v in variables for column in (f"state.{v}", f"state.{v}.label")
+    ]
     # The submitted decisions, newest first; never the draft.
     submitted = [decisions[n] for n in ("serious", "emergency", "limited", "consent")]
     assert [r["public_id"] for r in rows] == [str(d.public_id) for d in submitted]
     for row, decision in zip(rows, submitted, strict=True):
         assert row["case_reference"] == decision.case_reference
-        assert row["practitioner"] == decision.owner.username
+        assert row["practitioner_id"] == str(decision.owner_id)
+        assert row["status_label"] == decision.get_status_display()
         assert row["outcome"] == decision.outcome and row["outcome_title"]
         assert row["flowchart_sha256"] == decision.flowchart_id
         for name in variables:
             value = decision.state.get(name)
             expected = "" if value is None else ("true" if value is True else "false" if value is False else value)
             assert row[f"state.{name}"] == expected, name
+            assert bool(row[f"state.{name}.label"]) == (value is not None), name
     emergency = next(r for r in rows if r["case_reference"] == "SOUTH-1")
     assert emergency["emergency"] == "true" and emergency["requires_approval"] == "true"
     assert emergency["status"] == Decision.Status.AWAITING_APPROVAL
+    assert emergency["status_label"] == Decision.Status.AWAITING_APPROVAL.label
     assert next(r for r in rows if r["case_reference"] == "NORTH-1")["state.consent_status"] == "given"
+
+
+def test_people_are_their_names_with_their_ids_beside_them(people, decisions):
+    people["pat"].first_name, people["pat"].last_name = "Pat", "Okoye"
+    people["pat"].save()
+    decision = decisions["serious"]
+    from isg.approvals import services as approvals
+
+    approvals.approve(decision, people["manager2"], "Serious harm is likely.", decision.revision)
+    rows = {r["case_reference"]: r for r in read(post_export(client_for(people["lscb"]), "csv"))}
+    assert rows["NORTH-1"]["practitioner"] == "Pat Okoye" and rows["NORTH-1"]["practitioner_id"] == str(people["pat"].pk)
+    assert rows["SOUTH-1"]["practitioner"] == "pat2"  # no name given: the username, as the app shows it
+    decided = rows["SOUTH-2"]
+    assert decided["approval_decided_by"] == people["manager2"].display_name
+    assert decided["approval_decided_by_id"] == str(people["manager2"].pk)
+    assert decided["approval_decided_at"].endswith(("+00:00", "+01:00"))
+
+
+@pytest.mark.parametrize(("stored", "shown"), [
+    (datetime.datetime(2026, 7, 1, 9, 15, tzinfo=datetime.UTC), "2026-07-01T10:15:00+01:00"),  # British Summer Time
+    (datetime.datetime(2026, 12, 1, 9, 15, 30, 123456, tzinfo=datetime.UTC), "2026-12-01T09:15:30+00:00"),  # GMT
+])
+def test_times_are_uk_local_time_with_their_offset(people, decisions, stored, shown):
+    Decision.objects.filter(pk=decisions["consent"].pk).update(submitted_at=stored)
+    rows = {r["case_reference"]: r for r in read(post_export(client_for(people["lscb"]), "csv"))}
+    assert rows["NORTH-1"]["submitted_at"] == shown
+
+
+def test_codes_have_their_words_beside_them(people, decisions):
+    flowchart = current_flowchart()
+    rows = {r["case_reference"]: r for r in read(post_export(client_for(people["lscb"]), "csv"))}
+    limited = rows["NORTH-2"]
+    assert limited["state.consent_status"] == "refused"
+    node = flowchart.node("consent_outcome")
+    # The question and the answer that set it, as the practitioner was shown them.
+    assert limited["state.consent_status.label"] == f"{node.question} {node.answer('refused').label}"
+    assert limited["outcome_title"] == flowchart.outcome("outcome_share_limited").text_for(
+        decisions["limited"].state, flowchart).title
+    # A value several answers can set: the engine's plain words for it.
+    assert limited["state.decision"] == "share" and limited["state.decision.label"] == "The decision is to share"
+    assert rows["NORTH-1"]["status_label"] == decisions["consent"].get_status_display()
+
+
+def test_labels_come_from_the_flowchart_version_each_decision_was_made_under(people, decisions):
+    live = Path(settings.ISG_FLOWCHART_PATH).read_bytes()
+    older = live.replace(b'label: "They refused"', b'label: "They said no (earlier wording)"')
+    sha = hashlib.sha256(older).hexdigest()
+    FlowchartVersion.objects.create(sha256=sha, version="1.0.9", title="Earlier", content=older)
+    Decision.objects.filter(pk=decisions["limited"].pk).update(flowchart_id=sha, flowchart_version="1.0.9")
+    rows = {r["case_reference"]: r for r in read(post_export(client_for(people["lscb"]), "csv"))}
+    assert rows["NORTH-2"]["flowchart_version"] == "1.0.9"
+    assert rows["NORTH-2"]["state.consent_status.label"].endswith("They said no (earlier wording)")
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -94,6 +157,7 @@ def test_formula_injection_is_neutralised(people, reference):
 
 def test_safe_cell():
     assert csv_export.safe_cell("=1+1") == "'=1+1"
+    assert csv_export.safe_cell(datetime.datetime(2026, 3, 29, 1, 30, tzinfo=datetime.UTC)) == "2026-03-29T02:30:00+01:00"
     assert csv_export.safe_cell("a=b") == "a=b"
     assert csv_export.safe_cell(True) == "true" and csv_export.safe_cell(None) == ""
     # quoting: commas, quotes and new lines stay inside their cell
@@ -135,3 +199,12 @@ def test_constant_memory_shape_of_the_query():
     """The rows are read as values through an iterator: no model instances, no `path` column."""
     assert "path" not in csv_export.VALUES
     assert csv_export.CHUNK_SIZE >= 1000
+
+
+def test_names_are_looked_up_once_per_person_not_per_row(people, django_assert_max_num_queries):
+    for n in range(12):
+        make_decision(people["pat"], "outcome_do_not_share", submit=True, case_reference=f"MANY-{n}")
+    decisions = Decision.objects.exclude(status=Decision.Status.DRAFT).order_by("-submitted_at")
+    with django_assert_max_num_queries(6):  # flowchart versions, the rows, one person
+        lines = list(csv_export.csv_lines(decisions))
+    assert "".join(lines).count("MANY-") == 12

@@ -8,6 +8,7 @@ import io
 import zipfile
 
 import pytest
+from django.core import mail
 from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
@@ -60,6 +61,9 @@ def test_over_the_limit_a_csv_job_runs_and_the_page_offers_the_download(
     event = AuditEvent.objects.filter(subject_type="export").get()
     assert event.subject_id == str(job.public_id) and event.payload["mode"] == "job"
     assert event.payload["count"] == 2 and event.payload["sha256"] == job.sha256
+    # The worker emails the requester a link to the job's page, as for a ZIP.
+    (message,) = mail.outbox
+    assert message.to == ["lscb@example.org"] and f"/exports/{job.public_id}/" in message.body
 
 
 def test_over_the_limit_a_zip_job_writes_pdfs_manifest_and_history(

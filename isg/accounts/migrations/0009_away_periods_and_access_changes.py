@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_backup_code'),
+        ('accounts', '0008_data_protection_officer_role'),
     ]
 
     operations = [

@@ -16,7 +16,7 @@ def periods_for_flags(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("accounts", "0008_away_periods_and_access_changes")]
+    dependencies = [("accounts", "0009_away_periods_and_access_changes")]
 
     # Backwards the flags simply stay as they are today.
     operations = [migrations.RunPython(periods_for_flags, migrations.RunPython.noop)]

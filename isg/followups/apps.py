@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FollowUpsConfig(AppConfig):
+    name = "isg.followups"
+    verbose_name = "Follow-ups"
