@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from isg.approvals.handover import WAITING
 from isg.approvals.models import Approval
 from isg.approvals.services import route_approver
 
@@ -28,7 +29,6 @@ from .models import AccessChange, Invitation, User
 from .people_forms import InviteForm, PeopleFilterForm, PersonForm
 
 PAGE_SIZE = 50
-WAITING = ("awaiting_approval", "escalated")
 
 
 def _person(user_id: int) -> User:

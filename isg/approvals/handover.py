@@ -3,15 +3,15 @@
     hand_over_waiting(user, reason="deactivated", actor=admin)   # switched off, away, no longer a manager
     start_due_away_periods(today)                                 # daily: everyone whose away period has begun
 
-Every approval whose decision is still waiting (awaiting approval, or escalated and still open) and
-that is routed to `user` (its approver, or the manager an overdue one was escalated to) goes to:
+Every approval whose decision is still waiting (awaiting approval, awaiting review after sharing, or
+escalated and still open) and that is routed to `user` (its approver, or the manager an overdue one was escalated to) goes to:
 
 1. their deputy, if active, a line manager and not away;
 2. else their own line manager, on the same terms;
 3. else nobody in particular: the agency's queue, which any line manager of the decision's agency
    may take (the email then goes to the least-loaded of them, as on submission).
 
-Never to the decision's own author. Each move is one conditional UPDATE (it lands only if the
+Never to the decision's own author, nor to anyone who sent it up by not agreeing. Each move is one conditional UPDATE (it lands only if the
 approval is still routed to `user` and still waiting, so a decision approved meanwhile or a second
 run changes nothing), a `handed_over` event in the decision's history (so on the audit chain) and
 an email to the new approver, queued in the same transaction (isg/approvals/tasks.py).
@@ -35,7 +35,13 @@ from isg.decisions.models import Decision, DecisionEvent
 from . import tasks
 from .models import Approval
 
-WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.ESCALATED)
+WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.ESCALATED)
+# The email each waiting status gets (isg/approvals/tasks.py MESSAGES); an overdue escalation gets "overdue".
+MAIL_KIND = {
+    Decision.Status.AWAITING_APPROVAL: "submitted",
+    Decision.Status.AWAITING_REVIEW: "review",
+    Decision.Status.ESCALATED: "escalated",
+}
 Reason = Literal["deactivated", "away", "role_changed", "agency_changed"]
 WHY = {
     "deactivated": "their account was switched off",
@@ -123,7 +129,10 @@ def _can_take(candidate: User | None, user: User, decision: Decision, today: dat
 
 def _move(approval: Approval, user: User, field: str, reason: Reason, actor: User, today: datetime.date) -> int:
     decision = approval.decision
-    passed_over = (approval.approver_id,) if field == "escalated_to" else ()
+    # Never back to someone who sent it up by not agreeing; an overdue escalation never to its approver.
+    passed_over = tuple(decision.events.filter(kind=DecisionEvent.Kind.REFERRED_UP).values_list("actor_id", flat=True))
+    if field == "escalated_to":
+        passed_over += (approval.approver_id,)
     new, routed_by = successor(user, decision, today, passed_over=passed_over)
     changes = {field: new} | ({"routed_by": routed_by} if field == "approver" else {})
     updated = Approval.objects.filter(**{"pk": approval.pk, field: user}, decision__status__in=WAITING).update(**changes)
@@ -138,8 +147,7 @@ def _move(approval: Approval, user: User, field: str, reason: Reason, actor: Use
     )
     recipient = new if new is not None else _least_loaded(decision)
     if recipient is not None:
-        kind = "overdue" if field == "escalated_to" else (
-            "escalated" if decision.status == Decision.Status.ESCALATED else "submitted")
+        kind = "overdue" if field == "escalated_to" else MAIL_KIND[decision.status]
         tasks.send_notification.enqueue(kind, recipient.pk, str(decision.public_id))
     return 1
 

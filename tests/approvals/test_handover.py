@@ -128,6 +128,22 @@ def test_a_decision_submitted_through_the_walk_is_handed_over_too(team):
     assert verify_events().ok
 
 
+def test_a_review_after_sharing_is_handed_over_with_the_review_email(team):
+    decision = make_waiting_decision(team.pat, team.manager, status=Decision.Status.AWAITING_REVIEW)
+    mail.outbox = []
+    assert hand_over_waiting(team.manager, reason="away", actor=team.admin) == 1
+    assert approval(decision).approver == team.deputy
+    assert [m.subject for m in mail.outbox] == [MESSAGES["review"][0]]
+
+
+def test_it_never_goes_back_to_someone_who_sent_it_up_by_not_agreeing(team):
+    decision = make_waiting_decision(team.pat, team.manager)
+    DecisionEvent.objects.bulk_create([DecisionEvent(decision=decision, actor=team.deputy, kind="referred_up",
+                                                     revision=decision.revision, payload={})])
+    hand_over_waiting(team.manager, reason="away", actor=team.admin)
+    assert approval(decision).approver == team.director
+
+
 def test_an_unknown_reason_is_refused(team):
     with pytest.raises(ValueError):
         hand_over_waiting(team.manager, reason="bored", actor=team.admin)
