@@ -2,11 +2,12 @@
 
 Which changes (`grants_access`):
 - making someone a line manager (their reports' decisions and their agency's queue), partnership
-  (LSCB) staff (every decision of the partnership) or an administrator (who manages all this);
+  (LSCB) staff (every decision of the partnership), a data protection officer (the decisions whose
+  breach assessment they own) or an administrator (who manages all this);
 - making someone the partnership lead (who confirms these changes);
-- moving a line manager to another agency (that agency's queue);
+- moving a line manager or a data protection officer to another agency (that agency's decisions);
 - changing an email address (password reset links go there, so the account goes with it);
-- switching on again the account of a line manager, partnership member or administrator.
+- switching on again the account of any of those roles.
 
 Who confirms or refuses (`may_decide`): another active administrator, or the partnership lead
 (`User.is_partnership_lead`, partnership staff), but never the person who asked nor the person
@@ -32,7 +33,10 @@ from isg.audit.models import AuditEvent
 from .models import AccessChange, User
 from .people import SUBJECT_TYPE, Outcome, apply, chain_changes, values_of
 
-GRANTING_ROLES = frozenset({User.Role.LINE_MANAGER, User.Role.PARTNERSHIP, User.Role.ADMIN})
+GRANTING_ROLES = frozenset({User.Role.LINE_MANAGER, User.Role.PARTNERSHIP, User.Role.ADMIN,
+                            User.Role.DATA_PROTECTION_OFFICER})
+# Roles whose access follows their agency: moving them to another gives them its decisions.
+AGENCY_SCOPED = frozenset({User.Role.LINE_MANAGER, User.Role.DATA_PROTECTION_OFFICER})
 Status = AccessChange.Status
 
 
@@ -43,7 +47,7 @@ def grants_access(person: User, changes: dict[str, list[Any]]) -> bool:
         ("role" in changes and after["role"] in GRANTING_ROLES)
         or bool(after["is_partnership_lead"] and "is_partnership_lead" in changes)
         or "email" in changes
-        or ("agency" in changes and after["role"] == User.Role.LINE_MANAGER)
+        or ("agency" in changes and after["role"] in AGENCY_SCOPED)
         or ("is_active" in changes and after["is_active"] and after["role"] in GRANTING_ROLES)
     )
 

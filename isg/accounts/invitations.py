@@ -39,7 +39,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
-from .line_management import AGENCY_ROLES, check_line_manager
+from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_line_manager
 from .models import Invitation, User
 from .usernames import normalise_username, validate_username
 
@@ -213,6 +213,8 @@ def _check_role(role: str, agency: Agency | None, line_manager: User | None):
                 check_line_manager(line_manager, person_pk=None, agency_id=agency.pk if agency else None)
             except ValidationError as error:
                 errors["line_manager"] = error.error_list
+    elif role in OPTIONAL_AGENCY_ROLES:
+        line_manager = None  # a data protection officer of one agency (or, with none, of every agency)
     else:
         # Partnership staff, trainers and administrators work across agencies and manage no decisions.
         agency, line_manager = None, None

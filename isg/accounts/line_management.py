@@ -23,6 +23,8 @@ from .models import User
 
 # Roles that record decisions belong to an agency, and only they have a line manager.
 AGENCY_ROLES = frozenset({User.Role.PRACTITIONER, User.Role.LINE_MANAGER})
+# A data protection officer serves one agency, or every agency when they have none (isg/followups).
+OPTIONAL_AGENCY_ROLES = frozenset({User.Role.DATA_PROTECTION_OFFICER})
 
 
 def cross_agency_allowed() -> bool:

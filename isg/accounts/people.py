@@ -27,7 +27,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
-from .line_management import AGENCY_ROLES, check_deputy, check_line_manager
+from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_deputy, check_line_manager
 from .models import AccessChange, User
 
 SUBJECT_TYPE = "user"
@@ -69,11 +69,14 @@ def changes_between(person: User, proposed: dict[str, Any]) -> dict[str, list[An
 
 def with_role_rules(values: dict[str, Any]) -> dict[str, Any]:
     """Partnership staff, trainers and administrators have no agency, line manager or deputy (as on the
-    invitation page). A practitioner's deputy or a lead who is not partnership staff is an error instead
-    (`check`): an administrator who chose one is told, not ignored."""
+    invitation page); a data protection officer may keep an agency, but has no line manager or deputy. A
+    practitioner's deputy or a lead who is not partnership staff is an error instead (`check`): an
+    administrator who chose one is told, not ignored."""
     values = dict(values)
     if values.get("role") not in AGENCY_ROLES:
-        values.update(agency=None, line_manager=None, deputy=None)
+        values.update(line_manager=None, deputy=None)
+        if values.get("role") not in OPTIONAL_AGENCY_ROLES:
+            values["agency"] = None
     return values
 
 

@@ -61,7 +61,8 @@ class PersonForm(ErrorSummaryMixin, forms.Form):
                              error_messages={"required": "Choose their role"})
     agency = forms.ModelChoiceField(
         Agency.objects.order_by("name"), required=False, label="Agency", empty_label="No agency",
-        help_text="For practitioners and line managers: the agency they work for.",
+        help_text="For practitioners and line managers: the agency they work for. A data protection officer with "
+                  "none serves every agency.",
     )
     line_manager = forms.ModelChoiceField(
         line_managers(), required=False, label="Line manager", empty_label="None",

@@ -35,7 +35,7 @@ from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
 from . import invitations
-from .line_management import AGENCY_ROLES, check_line_manager, cross_agency_allowed
+from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_line_manager, cross_agency_allowed
 from .models import User
 from .usernames import normalise_username, scripts_of
 
@@ -48,6 +48,7 @@ ROLE_WORDS = {
     **{value: value for value in User.Role.values},
     **{label.lower(): value for value, label in User.Role.choices},
     "line manager": User.Role.LINE_MANAGER, "lscb": User.Role.PARTNERSHIP, "administrator": User.Role.ADMIN,
+    "data protection officer": User.Role.DATA_PROTECTION_OFFICER, "dpo": User.Role.DATA_PROTECTION_OFFICER,
 }
 NOT_UTF8 = ("The file is not in UTF-8, so its letters cannot be read reliably. Save it again as “CSV UTF-8 (comma "
             "delimited)” (in Excel: File, Save As) and upload that")
@@ -210,11 +211,11 @@ def _check_own(row: Row, agencies, by_email, existing) -> _Resolved:
     _check_name(row)
     role = ROLE_WORDS.get(" ".join(row.role.lower().split()))
     if role is None:
-        row.errors.append(f"“{row.role}” is not a role: use practitioner, line_manager, partnership, trainer or admin"
-                          if row.role else "Enter their role: practitioner, line_manager, partnership, trainer or admin")
+        roles = ", ".join(User.Role.values[:-1]) + f" or {User.Role.values[-1]}"
+        row.errors.append(f"“{row.role}” is not a role: use {roles}" if row.role else f"Enter their role: {roles}")
         return resolved
     resolved.role = role
-    if role in AGENCY_ROLES:
+    if role in AGENCY_ROLES or (role in OPTIONAL_AGENCY_ROLES and row.agency):
         agency = agencies.get(" ".join(row.agency.lower().split()))
         if agency is None:
             row.errors.append(f"No agency in ISG is called “{row.agency}”: use an agency's name as it is on the "
@@ -334,7 +335,7 @@ def import_people(*, rows: list[Row], invited_by: User) -> list[User]:
 
 def _invite(row: Row, agencies, made: dict[str, User], invited_by: User) -> User:
     role = ROLE_WORDS[" ".join(row.role.lower().split())]
-    agency = agencies.get(" ".join(row.agency.lower().split())) if role in AGENCY_ROLES else None
+    agency = agencies.get(" ".join(row.agency.lower().split())) if role in AGENCY_ROLES | OPTIONAL_AGENCY_ROLES else None
     manager = None
     if row.line_manager_email:
         manager = made.get(row.line_manager_email.lower()) or _manager(row.line_manager_email)

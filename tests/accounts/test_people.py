@@ -269,3 +269,15 @@ def test_switching_on_again_is_at_once_for_a_practitioner_and_confirmed_for_a_li
     access_changes.access_change_confirm(change=change, actor=org.lead)
     org.deputy.refresh_from_db()
     assert org.deputy.is_active
+
+
+def test_a_data_protection_officer_keeps_an_optional_agency_and_their_access_needs_a_second_person(org):
+    DPO = User.Role.DATA_PROTECTION_OFFICER
+    change = update(org.pat, org.admin, role=DPO, line_manager=None).access_change
+    assert change is not None  # they would read the decisions whose breach assessment they own
+    access_changes.access_change_confirm(change=change, actor=org.admin2)
+    org.pat.refresh_from_db()
+    assert (org.pat.role, org.pat.agency, org.pat.line_manager) == (DPO, org.agency, None)
+    assert update(org.pat, org.admin, agency=org.other.pk).access_change is not None  # another agency's decisions
+    everyone = make_user(role=DPO, agency=None)
+    assert update(everyone, org.admin, first_name="Dee").applied  # serving every agency is allowed

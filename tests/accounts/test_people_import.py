@@ -240,3 +240,11 @@ def test_only_administrators_import(org):
     client.force_login(org.boss)
     assert client.get("/admin-pages/people/import/").status_code == 403
     assert client.get("/admin-pages/people/import/check/").status_code == 403
+
+
+def test_a_data_protection_officer_may_be_imported_with_or_without_an_agency(org):
+    parsed = checked(HEADER + "dpo@north.example.org,Dee Oh,data protection officer,North agency,,\n"
+                              "dpo2@lscb.example.org,Ed Oh,dpo,,,\n")
+    assert parsed.ok
+    first, second = people_import.import_people(rows=parsed.rows, invited_by=org.admin)
+    assert (first.role, first.agency, second.agency) == ("data_protection_officer", org.north, None)
