@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "isg.agencies",
+    "isg.directory",  # the organisations decisions are shared with
     "isg.flowchart",
     "isg.audit",
     "isg.decisions",
@@ -200,6 +201,9 @@ ISG_PASSWORD_RESET_LIMIT_ADDRESS = int(env_str("ISG_PASSWORD_RESET_LIMIT_ADDRESS
 ISG_PASSWORD_RESET_WINDOW_MINUTES = float(env_str("ISG_PASSWORD_RESET_WINDOW_MINUTES", "60"))
 # Invitations (isg/accounts/invitations.py): how long the one-time link to set up an account works.
 ISG_INVITATION_EXPIRY_HOURS = float(env_str("ISG_INVITATION_EXPIRY_HOURS", "72"))
+# People pages (isg/accounts/line_management.py): may a line manager or deputy work for another agency
+# than the person they manage? Off: the same agency only, as the approvals and access rules expect.
+ISG_CROSS_AGENCY_LINE_MANAGEMENT = env_bool("ISG_CROSS_AGENCY_LINE_MANAGEMENT", False)
 
 # -- Single sign-on: OpenID Connect beside local accounts (isg/sso; README, "Single sign-on") -----
 # Off unless the issuer, client and endpoints are all set (`manage.py check` names any missing).

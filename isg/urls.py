@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from isg.decisions import views as decision_views
+from isg.accounts import views as account_views
 
 urlpatterns = [
-    path("", decision_views.home, name="home"),
+    path("", account_views.home, name="home"),
     path("", include("isg.ops.urls")),  # /healthz and /readyz: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
     path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured
@@ -17,7 +17,15 @@ urlpatterns = [
     path("register/", include("isg.register.urls")),
     path("dashboard/", include("isg.dashboard.urls")),
     path("exports/", include("isg.exports.urls")),
-    path("admin-pages/people/", include("isg.accounts.people_urls")),  # administrators: invite someone
+    # Administrators' pages (ISG's own; Django's admin is for technical superusers): people, changes that
+    # give access waiting for a second person (isg/accounts/access_changes.py), agencies and the directory
+    # of organisations decisions are shared with (isg/agencies, isg/directory).
+    path("admin-pages/people/", include("isg.accounts.people_urls")),
+    path("admin-pages/changes/", include("isg.accounts.change_urls")),
+    path("admin-pages/agencies/", include("isg.agencies.urls")),
+    path("admin-pages/organisations/", include("isg.directory.urls")),
+    # The administration log, read-only, for the partnership (isg/accounts/admin_log.py).
+    path("administration-log/", include("isg.accounts.admin_log_urls")),
     path("admin/", admin.site.urls),
 ]
 

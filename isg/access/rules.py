@@ -86,7 +86,8 @@ ADMIN_NAMESPACE = "admin"
 RULES: dict[str, Rule] = {
     # -- site --------------------------------------------------------------------------------
     "home": page(EVERYONE),  # sends each role to its own start page
-    f"{ADMIN_NAMESPACE}:*": Rule(staff=True),  # Django admin: users, agencies, managers, deputies
+    # Django admin: for technical superusers (the administrator role uses the pages below instead).
+    f"{ADMIN_NAMESPACE}:*": Rule(staff=True),
     f"{ADMIN_NAMESPACE}:login": PUBLIC,  # the admin's own sign-in page (same lockout form as ours)
     "healthz": PUBLIC,  # liveness for the load balancer (isg/ops): {"status": "ok"}, nothing else
     "readyz": PUBLIC,  # readiness: names of checks and fixed reasons, no records, no versions
@@ -104,8 +105,35 @@ RULES: dict[str, Rule] = {
     "accounts:logout": page(EVERYONE),
     "accounts:password-change": page(EVERYONE),
     "accounts:password-change-done": page(EVERYONE),
-    # People pages for administrators (isg/accounts/people_views.py): invite someone.
+    # People pages for administrators (isg/accounts/people_views.py, away_views.py, import_views.py):
+    # people, their places, counts and away periods; never a decision.
+    "people:list": page(ADMIN),
     "people:invite": page(ADMIN),
+    "people:import": page(ADMIN),
+    "people:import-check": page(ADMIN),
+    "people:person": page(ADMIN),
+    "people:edit": page(ADMIN),
+    "people:deactivate": page(ADMIN),
+    "people:reactivate": page(ADMIN),
+    "people:resend-invitation": page(ADMIN),
+    "people:reset-two-factor": page(ADMIN),
+    "people:away": page(ADMIN),
+    "people:away-end": page(ADMIN),
+    "accounts:away": page(MANAGERS),  # a line manager's own away periods
+    # Changes that give access, waiting for a second person (isg/accounts/access_changes.py): partnership
+    # staff read them; only another administrator or the partnership lead confirms or refuses.
+    "changes:list": page(ADMIN, PARTNERSHIP),
+    "changes:decide": page(ADMIN, PARTNERSHIP),
+    # The administration log (isg/accounts/admin_log.py): who changed whom, read-only.
+    "adminlog:list": page(PARTNERSHIP, ADMIN),
+    # Agencies and the directory of organisations (isg/agencies, isg/directory): administrators.
+    "agencies:list": page(ADMIN),
+    "agencies:add": page(ADMIN),
+    "agencies:edit": page(ADMIN),
+    "directory:list": page(ADMIN),
+    "directory:add": page(ADMIN),
+    "directory:edit": page(ADMIN),
+    "directory:set-active": page(ADMIN),
     # Single sign-on (isg/sso): the way in, so public; both answer 404 unless it is configured.
     "sso:start": PUBLIC,
     "sso:callback": PUBLIC,

@@ -1,6 +1,12 @@
-"""Administrators manage people, agencies, line-manager links and deputies here, and never read
-case content: no decision model is registered (see tests/access/test_admin.py), and nothing that
-could list decisions (a delete confirmation names every protected record) is offered."""
+"""Django's admin, kept for technical superusers made on the server (`createsuperuser`). The
+administrator role uses ISG's own People, Agencies and Organisations pages instead (people_views.py),
+which audit every change, hand approvals over and ask a second person for changes that give access;
+this admin is not linked from them.
+
+It never shows case content: no decision model is registered (see tests/access/test_admin.py), and
+nothing that could list decisions (a delete confirmation names every protected record) is offered.
+"Away" follows away periods and the partnership lead changes only with a second person's
+confirmation, so both are read-only here."""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
@@ -39,7 +45,8 @@ class IsgUserAdmin(UserAdmin):
     list_filter = ["role", "agency", "is_away", "is_active"]
     list_select_related = ["agency", "line_manager", "deputy"]
     fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away",
-                                                            "must_change_password"]})]
+                                                            "is_partnership_lead", "must_change_password"]})]
+    readonly_fields = ["is_away", "is_partnership_lead"]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
     actions = [reset_second_factor, resend_invitation]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
 

@@ -11,8 +11,8 @@ keeps only its SHA-256. The audit chain records each invitation sent (`invitatio
 (`invitation_accepted`) and the first use of a link that no longer works (`invitation_refused`); ids
 and reason codes only.
 
-Called by `manage.py invite`, the "Invite someone" page (people_views.py) and the admin's "Send a new
-invitation" action; the admin's People pages should call `invite` and `invitation_resend` too.
+Called by `manage.py invite`, the People pages ("Invite someone", a person's "Send a new invitation",
+the import from a file: people_views.py, people_import.py) and the Django admin's "Send a new invitation".
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
+from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_line_manager
 from .models import Invitation, User
 from .usernames import normalise_username, validate_username
 
@@ -47,8 +48,6 @@ logger = logging.getLogger("isg.accounts.invitations")
 SUBJECT_TYPE = "user"
 NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 USERNAME_MAX_LENGTH = User._meta.get_field("username").max_length
-# Roles that record decisions belong to an agency, and only they have a line manager.
-AGENCY_ROLES = frozenset({User.Role.PRACTITIONER, User.Role.LINE_MANAGER})
 _NOT_IN_USERNAMES = re.compile(r"[^\w.@+-]")
 
 Refusal = Literal["unknown", "used", "replaced", "expired", "withdrawn"]
@@ -80,9 +79,10 @@ def invite(
     - `name`: the person's full name; the last word is stored as the last name ("Mary Ann Smith" is
       "Mary Ann" and "Smith"), a single word as the first name.
     - `role`: a `User.Role` value. Practitioners and line managers need an `agency`; a practitioner's
-      or line manager's `line_manager` must be an active line manager of the same agency. Others have
-      neither. Administrators are made Django staff and superusers (they manage people and agencies in
-      its admin, which registers no case content).
+      or line manager's `line_manager` must be an active line manager of the same agency (unless
+      `ISG_CROSS_AGENCY_LINE_MANAGEMENT` allows another: line_management.py). Others have neither.
+      Nobody invited is Django staff or a superuser: administrators use ISG's own People pages, and
+      the Django admin is kept for technical superusers made on the server.
     - `username`: optional; by default the part of the address before the @, made unique. Normalised
       and checked for look-alikes (usernames.py).
     - `invited_by`: the administrator, or None for a command run on the server.
@@ -93,7 +93,7 @@ def invite(
     not yet accepted).
     """
     email = BaseUserManager.normalize_email((email or "").strip())
-    first_name, last_name = _split_name(name)
+    first_name, last_name = split_name(name)
     errors: dict[str, list[ValidationError]] = {}
     try:
         role, agency, line_manager = _check_role(role, agency, line_manager)
@@ -113,7 +113,6 @@ def invite(
         user = User(
             username=username or _free_username(email), email=email, first_name=first_name, last_name=last_name,
             role=role, agency=agency, line_manager=line_manager,
-            is_staff=role == User.Role.ADMIN, is_superuser=role == User.Role.ADMIN,
             # The password is not theirs until they choose one through the link (passwords.py).
             must_change_password=True,
         )
@@ -166,7 +165,8 @@ def _collect(errors: dict, key: str, check, *args) -> None:
         errors.setdefault(key, []).extend(error.error_list)
 
 
-def _split_name(name: str) -> tuple[str, str]:
+def split_name(name: str) -> tuple[str, str]:
+    """A full name as (first name, last name): the last word is the last name; one word is a first name."""
     words = (name or "").split()
     if len(words) < 2:
         return " ".join(words), ""
@@ -209,12 +209,12 @@ def _check_role(role: str, agency: Agency | None, line_manager: User | None):
         if agency is None:
             errors["agency"] = [ValidationError("Choose the agency they work for", code="required")]
         if line_manager is not None:
-            if not (line_manager.is_active and line_manager.role == User.Role.LINE_MANAGER):
-                errors["line_manager"] = [ValidationError("Their line manager must be an active line manager",
-                                                          code="invalid")]
-            elif agency is not None and line_manager.agency_id != agency.pk:
-                errors["line_manager"] = [ValidationError(
-                    "Their line manager must work for the same agency", code="other_agency")]
+            try:
+                check_line_manager(line_manager, person_pk=None, agency_id=agency.pk if agency else None)
+            except ValidationError as error:
+                errors["line_manager"] = error.error_list
+    elif role in OPTIONAL_AGENCY_ROLES:
+        line_manager = None  # a data protection officer of one agency (or, with none, of every agency)
     else:
         # Partnership staff, trainers and administrators work across agencies and manage no decisions.
         agency, line_manager = None, None

@@ -1,54 +1,251 @@
-"""People pages for administrators. For now one: invite someone (invitations.py does the work).
+"""People pages for administrators (/admin-pages/people/): the list, a person's page, inviting, changing
+someone's role, agency, line manager and deputy (checked, then confirmed), switching accounts off and
+on, a new invitation, a second factor reset.
 
-The fuller People pages (a list, resending, switching accounts off) are to come here too, under
-/admin-pages/people/, each with its row in isg/access/rules.py for the administrator role only.
+Administrators never set anyone's password (invitations only) and never see case content: these
+pages show people, their places and counts, never a decision. The work is done by people.py,
+access_changes.py, invitations.py and two_factor.py, which audit every change.
 """
 
 from __future__ import annotations
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from isg.agencies.models import Agency
-from isg.lib.forms import ErrorSummaryMixin, PlainTextField
+from isg.approvals.handover import WAITING
+from isg.approvals.models import Approval
+from isg.approvals.services import route_approver
 
-from . import invitations
-from .models import User
+from . import invitations, people, people_display, two_factor
+from .access_changes import grants_access
+from .line_management import RoutingCheck, left_without_approver, routes_nowhere
+from .models import AccessChange, Invitation, User
+from .people_forms import InviteForm, PeopleFilterForm, PersonForm
+
+PAGE_SIZE = 50
 
 
-class InviteForm(ErrorSummaryMixin, forms.Form):
-    first_radio_ids = {}
+def _person(user_id: int) -> User:
+    person = User.objects.select_related("agency", "line_manager", "deputy").filter(pk=user_id).first()
+    if person is None:
+        raise Http404("No such person.")
+    return person
 
-    name = PlainTextField(one_line=True, label="Full name", max_length=300,
-                          error_messages={"required": "Enter their full name"})
-    email = forms.EmailField(label="Work email address", max_length=254, help_text="We will email the invitation here.",
-                             error_messages={"required": "Enter their work email address",
-                                             "invalid": "Enter an email address in the correct format, like name@example.org"})
-    role = forms.ChoiceField(label="Role", choices=User.Role.choices, widget=forms.RadioSelect,
-                             error_messages={"required": "Choose their role"})
-    agency = forms.ModelChoiceField(
-        Agency.objects.order_by("name"), required=False, label="Agency", empty_label="Choose an agency",
-        help_text="For practitioners and line managers: the agency they work for.",
-    )
-    line_manager = forms.ModelChoiceField(
-        User.objects.filter(role=User.Role.LINE_MANAGER, is_active=True).select_related("agency").order_by("username"),
-        required=False, label="Line manager", empty_label="None yet",
-        help_text="For practitioners and line managers: a line manager of the same agency.",
-    )
-    username = forms.CharField(
-        label="Username", required=False, max_length=150,
-        help_text="They sign in with this. Leave it empty to use the part of their email address before the @.",
+
+def _with_status(users):
+    """Whether each has accepted an invitation yet, and has a change waiting for confirmation."""
+    return users.annotate(
+        invited=Exists(Invitation.objects.filter(user=OuterRef("pk"), accepted_at__isnull=True)),
+        accepted=Exists(Invitation.objects.filter(user=OuterRef("pk"), accepted_at__isnull=False)),
+        change_waiting=Exists(AccessChange.objects.filter(person=OuterRef("pk"), status=AccessChange.Status.WAITING)),
     )
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["line_manager"].label_from_instance = (
-            lambda u: f"{u.display_name} ({u.username}, {u.agency or 'no agency'})"
-        )
+
+def _search(users, words: str):
+    for word in words.split()[:5]:
+        users = users.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word)
+                             | Q(username__icontains=word) | Q(email__icontains=word))
+    return users
+
+
+@require_GET
+def people_list(request: HttpRequest) -> HttpResponse:
+    """Everyone, filtered by words, agency, role and whether their account is on; 50 a page."""
+    form = PeopleFilterForm(request.GET or {"status": "active"})
+    wanted = form.filters()
+    users = _with_status(User.objects.select_related("agency", "line_manager")).order_by(
+        "first_name", "last_name", "username")
+    if wanted.get("q"):
+        users = _search(users, wanted["q"])
+    if wanted.get("agency"):
+        users = users.filter(agency=wanted["agency"])
+    if wanted.get("role"):
+        users = users.filter(role=wanted["role"])
+    if wanted["status"] != "all":
+        users = users.filter(is_active=wanted["status"] == "active")
+    page = Paginator(users, PAGE_SIZE).get_page(request.GET.get("page"))
+    routing = RoutingCheck()
+    for person in page:
+        person.routes_nowhere = routing.routes_nowhere(person)
+        person.awaiting_setup = person.invited and not person.accepted and not person.has_usable_password()
+    return render(request, "accounts/people/list.html", {"form": form, "page": page, "count": page.paginator.count})
+
+
+@require_GET
+def person_page(request: HttpRequest, user_id: int) -> HttpResponse:
+    """One person as a summary list, with what may be done to them."""
+    person = _person(user_id)
+    today = timezone.localdate()
+    waiting = AccessChange.objects.filter(person=person, status=AccessChange.Status.WAITING).select_related(
+        "requested_by").first()
+    invitation = Invitation.objects.filter(user=person).first()
+    return render(request, "accounts/people/person.html", {
+        "person": person, "today": today,
+        "reports": person.direct_reports.filter(is_active=True).order_by("first_name", "username"),
+        "deputy_for": User.objects.filter(deputy=person, is_active=True).order_by("first_name", "username"),
+        "away_periods": person.away_periods.current_or_coming(today),
+        "away_today": person.is_away_on(today),
+        "waiting_change": waiting,
+        "waiting_rows": people_display.rows(waiting.changes, person=person) if waiting else [],
+        "invitation": invitation,
+        "awaiting_setup": invitation is not None and not invitation.accepted_at and not person.has_usable_password(),
+        "has_second_factor": two_factor.has_device(person),
+        "routes_nowhere": routes_nowhere(person),
+        "approver": _approver_words(person),
+        "waiting_approvals": _waiting_approvals(person),
+    })
+
+
+def _approver_words(person: User) -> str:
+    if not person.can_make_decisions:
+        return ""
+    approver, routed_by = route_approver(person)
+    if approver is not None:
+        return f"{approver.display_name} ({'their line manager' if routed_by == 'line_manager' else 'deputy'})"
+    return "Any line manager of their agency (the agency's queue)"
+
+
+def _waiting_approvals(person: User) -> int:
+    return Approval.objects.filter(Q(approver=person) | Q(escalated_to=person),
+                                   decision__status__in=WAITING).count()
+
+
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Change a person's details: the form, then a page to check the changes, then save (or ask a second
+    person to confirm a change that gives access). Everything is posted again at each step."""
+    person = _person(user_id)
+    if AccessChange.objects.filter(person=person, status=AccessChange.Status.WAITING).exists():
+        messages.info(request, f"A change to {person.display_name} is waiting for confirmation: it must be "
+                               "confirmed, refused or withdrawn before anything else changes.")
+        return redirect("people:person", person.pk)
+    if request.method != "POST":
+        form = PersonForm(initial=PersonForm.initial_for(person))
+        return render(request, "accounts/people/edit.html", {"person": person, "form": form})
+    form = PersonForm(request.POST)
+    if not form.is_valid() or "back" in request.POST:
+        return render(request, "accounts/people/edit.html", {"person": person, "form": form})
+    proposed = people.with_role_rules(people.values_of(person) | form.proposed())
+    changes = people.changes_between(person, proposed)
+    if not changes:
+        messages.info(request, f"Nothing was changed: {person.display_name}'s details are as they were.")
+        return redirect("people:person", person.pk)
+    errors = people.check(person, proposed, set(changes))
+    if errors or "confirm" not in request.POST:
+        for field, sentences in errors.items():
+            for sentence in sentences:
+                form.add_error(field if field in form.fields else None, sentence)
+        if form.errors:
+            return render(request, "accounts/people/edit.html", {"person": person, "form": form})
+        return _check_page(request, person, form, changes, proposed)
+    return _save(request, person, form)
+
+
+def _check_page(request: HttpRequest, person: User, form: PersonForm, changes, proposed) -> HttpResponse:
+    """“Check the changes”: what changes, and what would follow from it, before anything is saved."""
+    after = User(pk=person.pk, **{f"{k}_id" if k in people.FOREIGN_KEYS else k: v for k, v in proposed.items()})
+    stops_managing = person.role == User.Role.LINE_MANAGER and (
+        proposed["role"] != User.Role.LINE_MANAGER or proposed["agency"] != person.agency_id)
+    return render(request, "accounts/people/check_changes.html", {
+        "person": person, "form": form, "rows": people_display.rows(changes, person=person),
+        "needs_confirmation": grants_access(person, changes),
+        "routes_nowhere": routes_nowhere(after),
+        "left_without_approver": left_without_approver(person) if stops_managing else [],
+        "waiting_approvals": _waiting_approvals(person) if stops_managing else 0,
+    })
+
+
+def _save(request: HttpRequest, person: User, form: PersonForm) -> HttpResponse:
+    try:
+        outcome = people.person_update(person=person, proposed=form.proposed(), actor=request.user)
+    except ValidationError as error:
+        for field, sentences in error.message_dict.items():
+            for sentence in sentences:
+                form.add_error(field if field in form.fields else None, sentence)
+        return render(request, "accounts/people/edit.html", {"person": person, "form": form})
+    if outcome.access_change is not None:
+        messages.success(request, "The change is waiting for confirmation by another administrator or the "
+                                  "partnership lead. Nothing changes until then.")
+    elif outcome.changes:
+        moved = f" {outcome.handed_over} waiting approval{'s' if outcome.handed_over != 1 else ''} handed over." if (
+            outcome.handed_over) else ""
+        messages.success(request, f"{person.display_name}'s details have been changed.{moved}")
+    return redirect("people:person", person.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def person_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Switch an account off: a page saying what follows, then the button."""
+    person = _person(user_id)
+    if not person.is_active:
+        messages.info(request, f"{person.display_name}'s account is already switched off.")
+        return redirect("people:person", person.pk)
+    if request.method == "POST":
+        try:
+            outcome = people.person_deactivate(person=person, actor=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("people:person", person.pk)
+        moved = outcome.handed_over
+        messages.success(request, f"{person.display_name}'s account is switched off and they have been signed out "
+                                  f"everywhere. {moved} waiting approval{'s' if moved != 1 else ''} handed over.")
+        return redirect("people:person", person.pk)
+    return render(request, "accounts/people/deactivate.html", {
+        "person": person, "waiting_approvals": _waiting_approvals(person),
+        "left_without_approver": left_without_approver(person),
+        "reports": person.direct_reports.filter(is_active=True).count(),
+        "is_self": person.pk == request.user.pk,
+    })
+
+
+@require_POST
+def person_reactivate(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _person(user_id)
+    try:
+        outcome = people.person_reactivate(person=person, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if outcome.access_change is not None:
+            messages.success(request, f"Switching {person.display_name}'s account on again is waiting for "
+                                      "confirmation by another administrator or the partnership lead.")
+        elif outcome.changes:
+            messages.success(request, f"{person.display_name}'s account is switched on again.")
+    return redirect("people:person", person.pk)
+
+
+@require_POST
+def person_resend_invitation(request: HttpRequest, user_id: int) -> HttpResponse:
+    person = _person(user_id)
+    try:
+        invitations.invitation_resend(user=person, invited_by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"A new invitation has been sent to {person.email}. Earlier links no longer work.")
+    return redirect("people:person", person.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def person_reset_two_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A lost phone: remove their authenticator app (audited; it signs them out everywhere)."""
+    person = _person(user_id)
+    if request.method == "POST":
+        if two_factor.remove(person, actor=request.user, by="admin"):
+            messages.success(request, f"{person.display_name}'s second factor has been reset and they have been "
+                                      "signed out everywhere. They set up a new authenticator app at their next "
+                                      "sign-in.")
+        else:
+            messages.info(request, f"{person.display_name} has no second factor set up.")
+        return redirect("people:person", person.pk)
+    return render(request, "accounts/people/reset_two_factor.html", {
+        "person": person, "has_second_factor": two_factor.has_device(person)})
 
 
 @require_http_methods(["GET", "POST"])
@@ -69,5 +266,5 @@ def invite_person(request: HttpRequest) -> HttpResponse:
             hours = round(invitations.expiry().total_seconds() / 3600)
             messages.success(request, f"Invitation sent to {invitation.user.email} (username "
                                       f"{invitation.user.username}). The link in it works for {hours} hours.")
-            return redirect("people:invite")
+            return redirect("people:person", invitation.user.pk)
     return render(request, "accounts/people/invite.html", {"form": form})

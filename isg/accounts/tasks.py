@@ -34,6 +34,27 @@ def send_invitation(invitation_id: int) -> int:
         return send_mail(subject, body, None, [address])
 
 
+@task
+def send_access_change_notice(change_id: int) -> int:
+    """Tell the partnership lead(s) a change that gives access waits for confirmation (a link, no names)."""
+    from django.urls import reverse
+
+    from .access_changes import partnership_leads
+    from .models import AccessChange
+
+    change = AccessChange.objects.filter(pk=change_id, status=AccessChange.Status.WAITING).first()
+    if change is None:
+        return 0
+    addresses = [u.email for u in partnership_leads().exclude(pk__in=[change.requested_by_id, change.person_id])
+                 if u.email]
+    if not addresses:
+        logger.info("access change %s: no partnership lead with an address to tell", change_id)
+        return 0
+    link = settings.ISG_SITE_URL + reverse("changes:decide", args=[change.pk])
+    body = render_to_string("accounts/email/access_change.txt", {"link": link})
+    subject = "A change to someone's access is waiting for your confirmation"
+    return sum(send_mail(subject, body, None, [address]) for address in addresses)
+
 
 @task
 def send_password_reset(user_id: int) -> int:

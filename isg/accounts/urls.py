@@ -1,11 +1,12 @@
 from django.urls import path
 
-from . import invitation_views, two_factor_views, views
+from . import away_views, invitation_views, two_factor_views, views
 
 app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("away/", away_views.own, name="away"),  # a line manager's own away periods (isg/accounts/away.py)
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", views.SignOutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password-change"),

@@ -25,11 +25,21 @@ def home_for(user: User) -> str:
     """Where a role starts after signing in. The site root decides for roles without a page here."""
     if user.can_make_decisions:
         return reverse("decisions:mine")
-    if user.role == User.Role.ADMIN and user.is_staff:
-        return reverse("admin:index")
+    if user.role == User.Role.ADMIN:
+        return reverse("people:list")  # ISG's own pages; Django's admin is for technical superusers only
     if user.role == User.Role.TRAINER:
         return reverse("casestudies:library")
     return reverse("home")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The site root: administrators start at People; every other role where the decisions app sends it."""
+    if request.user.role == User.Role.ADMIN:
+        return redirect("people:list")
+    from isg.decisions.views import home as decisions_home
+
+    return decisions_home(request)
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -89,6 +89,30 @@ class AuditEvent(models.Model):
         # Register searches (isg/register/services.py audit_search): subject "register", id the page
         # that ran it; payload: filter codes, the search words only as a keyed hash.
         SEARCHED = "searched", "Searched the decision register"
+        # A waiting approval handed over to another approver (isg/approvals/handover.py): a decision
+        # history kind (DecisionEvent.Kind.HANDED_OVER), chained like the others.
+        HANDED_OVER = "handed_over", "Handed over to another approver"
+        # Administration (the People, Agencies and Organisations pages): subject "user", "agency" or
+        # "organisation". Payload: field names, role codes, ids, dates and yes/no only; never a name,
+        # an address or a reason typed, and never a password, a code or a key.
+        PERSON_CHANGED = "person_changed", "Person's details changed"
+        PERSON_DEACTIVATED = "person_deactivated", "Account switched off"
+        PERSON_REACTIVATED = "person_reactivated", "Account switched on again"
+        ACCESS_CHANGE_REQUESTED = "access_change_requested", "Change that gives access asked for"
+        ACCESS_CHANGE_CONFIRMED = "access_change_confirmed", "Change that gives access confirmed"
+        ACCESS_CHANGE_REFUSED = "access_change_refused", "Change that gives access refused"
+        ACCESS_CHANGE_WITHDRAWN = "access_change_withdrawn", "Change that gives access withdrawn"
+        AWAY_PERIOD_ADDED = "away_period_added", "Away period added"
+        AWAY_PERIOD_ENDED = "away_period_ended", "Away period ended"
+        AWAY_BEGAN = "away_began", "Away from today"
+        AWAY_OVER = "away_over", "Back from being away"
+        PEOPLE_IMPORTED = "people_imported", "People imported from a file"
+        AGENCY_ADDED = "agency_added", "Agency added"
+        AGENCY_CHANGED = "agency_changed", "Agency changed"
+        ORGANISATION_ADDED = "organisation_added", "Organisation added to the directory"
+        ORGANISATION_CHANGED = "organisation_changed", "Organisation in the directory changed"
+        ORGANISATION_DEACTIVATED = "organisation_deactivated", "Organisation taken off the directory"
+        ORGANISATION_REACTIVATED = "organisation_reactivated", "Organisation put back on the directory"
 
     # Unique: two writers that read the same chain head would both take head + 1, and the second
     # insert fails instead of forking the chain.

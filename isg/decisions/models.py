@@ -171,6 +171,7 @@ class DecisionEvent(models.Model):
         AMENDED = "amended", "Amended"
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
+        HANDED_OVER = "handed_over", "Handed over to another approver"  # isg/approvals/handover.py
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

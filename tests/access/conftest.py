@@ -1,4 +1,4 @@
-"""The people and records every access test uses: ten principals (two still owing their second factor),
+"""The people and records every access test uses: eleven principals (two still owing their second factor),
 three records holding canaries."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from isg.accounts.models import User
 from tests.factories import make_agency, make_decision, make_manager, make_user
 
 PRINCIPALS = ("anonymous", "practitioner", "practitioner_other_agency", "manager", "manager_other_agency",
-              "lscb", "trainer", "admin", *("lscb_code_owed", "admin_code_owed"))
+              "lscb", "trainer", "admin", "superuser", *("lscb_code_owed", "admin_code_owed"))
 # Signed in with the password but not yet the second factor (isg/accounts/two_factor.py).
 CODE_OWED = frozenset({"lscb_code_owed", "admin_code_owed"})
 
@@ -45,7 +45,9 @@ def world(db) -> World:
         "manager_other_agency": manager2,
         "lscb": make_user(username="lscb", role=User.Role.PARTNERSHIP, agency=None),
         "trainer": make_user(username="trainer", role=User.Role.TRAINER, agency=None),
-        "admin": make_user(username="admin", role=User.Role.ADMIN, agency=None, is_staff=True, is_superuser=True),
+        # The administrator role uses ISG's own pages; a technical superuser also reaches Django's admin.
+        "admin": make_user(username="admin", role=User.Role.ADMIN, agency=None),
+        "superuser": make_user(username="root", role=User.Role.ADMIN, agency=None, is_staff=True, is_superuser=True),
         "lscb_code_owed": make_user(username="lscb_owed", role=User.Role.PARTNERSHIP, agency=None),
         "admin_code_owed": make_user(username="admin_owed", role=User.Role.ADMIN, agency=None, is_staff=True,
                                      is_superuser=True),

@@ -1,5 +1,5 @@
-"""Administrators manage people, agencies, line managers and deputies in Django's admin, and never
-read case content there (AC-4)."""
+"""Django's admin, kept for technical superusers (the administrator role has ISG's own pages: tests/accounts/
+test_people_*.py), never shows case content (AC-4)."""
 
 from __future__ import annotations
 
@@ -38,25 +38,28 @@ def admin_client():
     return client
 
 
-def test_an_administrator_names_a_deputy_and_marks_a_manager_away(admin_client):
+def test_a_technical_superuser_names_a_deputy_but_cannot_mark_anyone_away_by_hand(admin_client):
+    """"Away" follows away periods (isg/accounts/away.py) and the partnership lead needs a second person:
+    both are read-only in Django's admin."""
     manager = make_manager()
     deputy = make_manager(agency=manager.agency)
     url = f"/admin/accounts/user/{manager.pk}/change/"
     page = admin_client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'name="deputy"' in html and 'name="is_away"' in html and 'name="line_manager"' in html
+    assert 'name="deputy"' in html and 'name="line_manager"' in html
+    assert 'name="is_away"' not in html and 'name="is_partnership_lead"' not in html
     data = {
         "csrfmiddlewaretoken": admin_client.cookies["csrftoken"].value,
         "username": manager.username, "first_name": "", "last_name": "", "email": "",
         "is_active": "on", "role": manager.role, "agency": manager.agency_id, "line_manager": "",
-        "deputy": deputy.pk, "is_away": "on",
+        "deputy": deputy.pk, "is_away": "on", "is_partnership_lead": "on",
         "date_joined_0": "2026-01-01", "date_joined_1": "09:00:00",
     }
     response = admin_client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
     manager.refresh_from_db()
-    assert manager.deputy == deputy and manager.is_away
+    assert manager.deputy == deputy and not manager.is_away and not manager.is_partnership_lead
 
 
 def test_the_admin_cannot_delete_people_or_agencies_so_it_never_lists_their_decisions(admin_client):

@@ -60,7 +60,11 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
         object_id = world.agency.pk
     else:
         object_id = 1
+    # The People pages: the practitioner, or the manager and their away period on the away pages.
+    person = world.users["manager"] if "<int:period_id>" in route.route else practitioner
     return {
+        "user_id": str(person.pk), "period_id": str(away_period(world).pk), "change_id": str(access_change(world).pk),
+        "agency_id": str(world.agency.pk), "organisation_id": str(organisation(world).pk),
         "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
         "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
@@ -79,6 +83,35 @@ def export_job(world):
 
     job = ExportJob.objects.filter(requester=world.users["lscb"]).first()
     return job or ExportJob.objects.create(requester=world.users["lscb"], kind="csv", expires_at=timezone.now())
+
+
+def away_period(world):
+    """The manager's away period, from tomorrow (so it hands nothing over while the walk runs)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from isg.accounts.models import AwayPeriod
+
+    manager = world.users["manager"]
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return AwayPeriod.objects.filter(user=manager).first() or AwayPeriod.objects.create(user=manager, starts_on=tomorrow)
+
+
+def access_change(world):
+    """A change to the practitioner waiting for a second person (isg/accounts/access_changes.py)."""
+    from isg.accounts.models import AccessChange
+
+    practitioner = world.users["practitioner"]
+    return AccessChange.objects.filter(person=practitioner).first() or AccessChange.objects.create(
+        person=practitioner, requested_by=world.users["admin"], changes={"role": ["practitioner", "line_manager"]})
+
+
+def organisation(world):
+    from isg.directory.models import Organisation
+
+    return Organisation.objects.filter(agency=world.agency).first() or Organisation.objects.create(
+        name=world.agency.name, kind=Organisation.Kind.MEMBER_AGENCY, agency=world.agency)
 
 
 def url_for(world, route, record) -> str:

@@ -42,13 +42,13 @@ def test_a_wrong_role_gets_403_on_a_page_and_404_on_a_record(client):
     assert client.get(f"/decisions/{decision.public_id}/outcome/").status_code == 404
 
 
-def test_administrators_reach_the_admin_and_no_case_content(client):
+def test_administrators_start_at_isgs_people_pages_and_see_no_case_content(client):
     admin = make_user(role=User.Role.ADMIN, agency=None, is_staff=True, is_superuser=True)
     client.force_login(admin)
-    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/").status_code == 200  # a technical superuser still reaches Django's admin
     assert client.get("/case-studies/").status_code == 403
     assert client.get("/decisions/").status_code == 403
-    assert client.get("/")["Location"] == "/admin/"
+    assert client.get("/")["Location"] == "/admin-pages/people/"
 
 
 def test_only_staff_pass_into_the_admin(client):
@@ -56,7 +56,7 @@ def test_only_staff_pass_into_the_admin(client):
     client.force_login(make_user(role=User.Role.ADMIN, agency=None, is_staff=False))
     assert client.get("/admin/").status_code == 403
     assert client.get("/admin/accounts/user/").status_code == 403
-    assert client.get("/").status_code == 302  # home still answers: it sends them to the admin
+    assert client.get("/")["Location"] == "/admin-pages/people/"  # home sends them to ISG's own pages
 
 
 def test_an_error_inside_the_access_check_never_shows_the_record(practitioner):

@@ -121,11 +121,12 @@ def test_a_line_manager_from_another_agency_is_refused(boss, agency):
     assert "same agency" in refused.value.message_dict["line_manager"][0]
 
 
-def test_roles_outside_agencies_get_no_agency_and_administrators_get_the_admin(boss, agency):
+def test_roles_outside_agencies_get_no_agency_and_nobody_invited_is_django_staff(boss, agency):
     trainer = invite_pat(boss, agency, role=User.Role.TRAINER).user
     assert trainer.agency is None and not trainer.is_staff
+    # Administrators use ISG's own People pages; Django's admin is for technical superusers only.
     admin = invite_pat(boss, agency, email="al@example.org", name="Al", role=User.Role.ADMIN).user
-    assert admin.is_staff and admin.is_superuser and admin.first_name == "Al" and admin.last_name == ""
+    assert not admin.is_staff and not admin.is_superuser and admin.first_name == "Al" and admin.last_name == ""
 
 
 def test_usernames_from_addresses_are_made_unique_and_unlike_others(boss, agency):
@@ -291,9 +292,10 @@ def test_an_administrator_invites_someone_from_the_page(client, boss, agency, ma
         "name": "Sam Taylor", "email": "sam@north.example.org", "role": "practitioner", "agency": agency.pk,
         "line_manager": "", "username": "",
     })
-    assert response.status_code == 302 and response["Location"] == "/admin-pages/people/invite/"
+    sam = User.objects.get(username="sam")
+    assert response.status_code == 302 and response["Location"] == f"/admin-pages/people/{sam.pk}/"
     assert "Invitation sent to sam@north.example.org" in client.get(response["Location"]).content.decode()
-    assert User.objects.get(username="sam").agency == agency
+    assert sam.agency == agency
     assert len(mailoutbox) == 1
 
 

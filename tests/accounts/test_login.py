@@ -27,7 +27,8 @@ def test_sign_in_is_refused_without_the_csrf_token():
     (User.Role.LINE_MANAGER, False, "/decisions/"),
     (User.Role.PARTNERSHIP, False, "/"),
     (User.Role.TRAINER, False, "/case-studies/"),
-    (User.Role.ADMIN, True, "/admin/"),
+    (User.Role.ADMIN, False, "/admin-pages/people/"),  # ISG's own pages, never Django's admin
+    (User.Role.ADMIN, True, "/admin-pages/people/"),
 ])
 def test_each_role_is_sent_to_a_page_it_may_use(role, is_staff, home):
     make_user(username="someone", role=role, is_staff=is_staff)
@@ -79,6 +80,7 @@ def test_demo_data_loads_two_agencies_and_a_user_per_role(settings):
     assert Agency.objects.count() == 2
     assert set(User.objects.values_list("username", flat=True)) == {
         "practitioner", "practitioner2", "manager", "deputy", "director", "manager2", "lscb", "trainer", "admin",
+        "admin2",
     }
     practitioner, other = User.objects.get(username="practitioner"), User.objects.get(username="practitioner2")
     assert practitioner.agency != other.agency and practitioner.line_manager.username == "manager"

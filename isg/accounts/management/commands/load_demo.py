@@ -1,4 +1,5 @@
-"""`manage.py load_demo`: demo agencies, one user per role, and decisions in every approval state."""
+"""`manage.py load_demo`: demo agencies, one user per role (two administrators, so one can confirm the
+other's changes that give access), the directory of organisations, and decisions in every approval state."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from isg.accounts import two_factor
 from isg.accounts.models import User
 from isg.agencies.models import Agency
 from isg.approvals import demo
+from isg.directory import demo as directory_demo
 
 DEFAULT_PASSWORD = "isg-demo-2026"
 
@@ -28,6 +30,7 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         with transaction.atomic():
             call_command("loaddata", "demo_agencies", verbosity=0)
+            directory_demo.load()  # each agency as a member, and five other organisations
             people = json.loads((settings.FIXTURE_DIRS[0] / "demo_users.json").read_text(encoding="utf-8"))
             users = {p["username"]: self._user(p, password) for p in people}
             for person in people:
@@ -46,7 +49,7 @@ class Command(BaseCommand):
         required = [u.username for u in users.values() if two_factor.required_for(u)]
         if required:
             self.stdout.write(
-                f"{' and '.join(required)} also need a code from an authenticator app on your phone: at the first "
+                f"{', '.join(required[:-1]) + ' and ' if len(required) > 1 else ''}{required[-1]} also need a code from an authenticator app on your phone: at the first "
                 "sign-in, scan the QR code shown (or type its key), then enter the app's code. Lost it? "
                 f"ISG_DEBUG=1 .venv/bin/python manage.py reset_two_factor {required[0]}"
             )
@@ -61,6 +64,7 @@ class Command(BaseCommand):
                 "first_name": person["first_name"], "last_name": person["last_name"], "role": person["role"],
                 "agency": agency, "is_staff": person.get("is_staff", False),
                 "is_superuser": person.get("is_superuser", False),
+                "is_partnership_lead": person.get("is_partnership_lead", False),
                 # Approval emails go here (the console in development); demo addresses only.
                 "email": f"{person['username']}@example.org",
             },

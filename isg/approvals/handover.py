@@ -1,0 +1,159 @@
+"""Handing on the approvals waiting for someone who can no longer act on them.
+
+    hand_over_waiting(user, reason="deactivated", actor=admin)   # switched off, away, no longer a manager
+    start_due_away_periods(today)                                 # daily: everyone whose away period has begun
+
+Every approval whose decision is still waiting (awaiting approval, awaiting review after sharing, or
+escalated and still open) and that is routed to `user` (its approver, or the manager an overdue one was escalated to) goes to:
+
+1. their deputy, if active, a line manager and not away;
+2. else their own line manager, on the same terms;
+3. else nobody in particular: the agency's queue, which any line manager of the decision's agency
+   may take (the email then goes to the least-loaded of them, as on submission).
+
+Never to the decision's own author, nor to anyone who sent it up by not agreeing. Each move is one conditional UPDATE (it lands only if the
+approval is still routed to `user` and still waiting, so a decision approved meanwhile or a second
+run changes nothing), a `handed_over` event in the decision's history (so on the audit chain) and
+an email to the new approver, queued in the same transaction (isg/approvals/tasks.py).
+
+Called by the People pages (isg/accounts/people.py, away.py); the approvals app may call it too.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Literal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from isg.accounts.models import AwayPeriod, User
+from isg.decisions import history
+from isg.decisions.models import Decision, DecisionEvent
+
+from . import tasks
+from .models import Approval
+
+WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.ESCALATED)
+# The email each waiting status gets (isg/approvals/tasks.py MESSAGES); an overdue escalation gets "overdue".
+MAIL_KIND = {
+    Decision.Status.AWAITING_APPROVAL: "submitted",
+    Decision.Status.AWAITING_REVIEW: "review",
+    Decision.Status.ESCALATED: "escalated",
+}
+Reason = Literal["deactivated", "away", "role_changed", "agency_changed"]
+WHY = {
+    "deactivated": "their account was switched off",
+    "away": "they are away",
+    "role_changed": "they are no longer a line manager",
+    "agency_changed": "they moved to another agency",
+}
+ROUTED = {
+    Approval.RoutedBy.DEPUTY: "their deputy",
+    Approval.RoutedBy.LINE_MANAGER: "their line manager",
+    Approval.RoutedBy.AGENCY: "the agency's queue",
+}
+
+
+def hand_over_waiting(user: User, *, reason: Reason, actor: User) -> int:
+    """Hand on every waiting approval routed or escalated to `user`; returns how many moved.
+
+    `actor` is who caused it (the administrator, the person who set the away period); the history
+    names them. Joins the caller's transaction, else runs in its own. Idempotent.
+    """
+    if reason not in WHY:
+        raise ValueError(f"unknown reason {reason!r}")
+    today = timezone.localdate()
+    moved = 0
+    with transaction.atomic():
+        waiting = (
+            Approval.objects.filter(Q(approver=user) | Q(escalated_to=user), decision__status__in=WAITING)
+            .select_related("decision", "decision__owner").order_by("pk")
+        )
+        for approval in waiting:
+            if approval.approver_id == user.pk:
+                moved += _move(approval, user, "approver", reason, actor, today)
+            if approval.escalated_to_id == user.pk:
+                moved += _move(approval, user, "escalated_to", reason, actor, today)
+    return moved
+
+
+def successor(user: User, decision: Decision, today: datetime.date | None = None, *,
+              passed_over: tuple[int | None, ...] = ()) -> tuple[User | None, str]:
+    """Who takes `user`'s approval of `decision`, and how they were chosen (an Approval.RoutedBy value).
+
+    `passed_over`: others who may not take it (an overdue escalation never goes to the approver it is
+    overdue with)."""
+    today = today or timezone.localdate()
+    deputy = user.deputy if user.deputy_id else None
+    if _can_take(deputy, user, decision, today) and deputy.pk not in passed_over:
+        return deputy, Approval.RoutedBy.DEPUTY
+    manager = user.line_manager if user.line_manager_id else None
+    if _can_take(manager, user, decision, today) and manager.pk not in passed_over:
+        return manager, Approval.RoutedBy.LINE_MANAGER
+    return None, Approval.RoutedBy.AGENCY
+
+
+def start_due_away_periods(today: datetime.date | None = None) -> int:
+    """The daily step for away periods; returns how many approvals were handed over.
+
+    Sets every `User.is_away` from the periods for `today` (audited when it changes), then hands on
+    the approvals still waiting for anyone whose period covers today: those whose period starts
+    today, and any a missed day left behind. Running it again the same day changes nothing.
+    """
+    from isg.accounts.away import sync_away_flags
+
+    today = today or timezone.localdate()
+    sync_away_flags(today)
+    moved = 0
+    periods = AwayPeriod.objects.covering(today).select_related("user", "set_by").order_by("user_id", "pk")
+    done: set[int] = set()
+    for period in periods:
+        if period.user_id in done:
+            continue
+        done.add(period.user_id)
+        routed = Approval.objects.filter(Q(approver=period.user) | Q(escalated_to=period.user),
+                                         decision__status__in=WAITING)
+        if routed.exists():
+            moved += hand_over_waiting(period.user, reason="away", actor=period.set_by or period.user)
+    return moved
+
+
+def _can_take(candidate: User | None, user: User, decision: Decision, today: datetime.date) -> bool:
+    return (
+        candidate is not None and candidate.pk not in (user.pk, decision.owner_id) and candidate.is_active
+        and candidate.role == User.Role.LINE_MANAGER and not candidate.is_away and not candidate.is_away_on(today)
+    )
+
+
+def _move(approval: Approval, user: User, field: str, reason: Reason, actor: User, today: datetime.date) -> int:
+    decision = approval.decision
+    # Never back to someone who sent it up by not agreeing; an overdue escalation never to its approver.
+    passed_over = tuple(decision.events.filter(kind=DecisionEvent.Kind.REFERRED_UP).values_list("actor_id", flat=True))
+    if field == "escalated_to":
+        passed_over += (approval.approver_id,)
+    new, routed_by = successor(user, decision, today, passed_over=passed_over)
+    changes = {field: new} | ({"routed_by": routed_by} if field == "approver" else {})
+    updated = Approval.objects.filter(**{"pk": approval.pk, field: user}, decision__status__in=WAITING).update(**changes)
+    if not updated:
+        return 0
+    to_words = f"{new.display_name}, {ROUTED[routed_by]}" if new is not None else ROUTED[routed_by]
+    history.record(
+        decision, actor, DecisionEvent.Kind.HANDED_OVER,
+        handed_over_from=user.pk, handed_over_to=new.pk if new is not None else None, routed_by=routed_by,
+        role=field, why=reason,
+        note=f"From {user.display_name} to {to_words}: {WHY[reason]}.",
+    )
+    recipient = new if new is not None else _least_loaded(decision)
+    if recipient is not None:
+        kind = "overdue" if field == "escalated_to" else MAIL_KIND[decision.status]
+        tasks.send_notification.enqueue(kind, recipient.pk, str(decision.public_id))
+    return 1
+
+
+def _least_loaded(decision: Decision) -> User | None:
+    from .services import agency_managers
+
+    managers = agency_managers(decision.owner)
+    return managers[0] if managers else None
