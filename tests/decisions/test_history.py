@@ -37,9 +37,10 @@ def views_of(decision) -> int:
 
 
 def test_the_history_shows_a_changed_answers_old_and_new_values_and_the_dropped_answers(signed_in, practitioner):
-    decision = walk(signed_in, ["emergency_check:no", "purpose:yes", "statutory_duty:yes_duty"], start="asked_to_share")
-    # Change "purpose" (step 2) to "no": the walk ends there and the statutory duty answer is dropped.
-    url = f"/decisions/{decision.public_id}/steps/2/purpose/"
+    decision = walk(signed_in, ["requester_verified:yes", "emergency_check:no", "purpose:yes", "statutory_duty:yes_duty"],
+                    start="asked_to_share")
+    # Change "purpose" (step 3) to "no": the walk ends there and the statutory duty answer is dropped.
+    url = f"/decisions/{decision.public_id}/steps/3/purpose/"
     response = signed_in.post(url, answer_data("purpose", "no", rationale="No lawful purpose after all", revision=decision.revision))
     assert response.status_code == 302
     page = text(signed_in.get(f"/decisions/{decision.public_id}/history/"))

@@ -46,7 +46,7 @@ def test_an_invalid_htmx_answer_returns_the_fragment_with_errors(signed_in):
 
 def test_finishing_the_walk_with_htmx_navigates_fully_to_check_answers(signed_in):
     decision = start_decision(signed_in, "asked_to_share")
-    for node, answer in [("emergency_check", "no"), ("purpose", "no")]:
+    for node, answer in [("requester_verified", "yes"), ("emergency_check", "no"), ("purpose", "no")]:
         decision.refresh_from_db()
         response = signed_in.post(
             f"/decisions/{decision.public_id}/steps/{len(decision.path)}/{node}/",

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 LONG_PATH = [
     "emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-    "confidential:not_sure", "seek_advice:resolved", "confidential:yes", "consent_safe_to_ask:no_safe",
-    "consent_practicable:yes", "consent_from_whom:adult_18_plus", "adult_capacity_doubt:yes", "mca_support:yes",
+    "consent_from_whom:adult_18_plus", "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
+    "consent_safe_to_ask:no_safe", "consent_practicable:yes", "adult_capacity_doubt:yes", "mca_support:yes",
     "mca_functional:yes_cannot", "mca_causation:no", "consent_outcome:given", "consent_scope:no",
     "consent_outcome:given", "consent_scope:no", "consent_outcome:given", "consent_scope:no",
     "consent_outcome:given", "consent_scope:no", "consent_outcome:given", "consent_scope:no",

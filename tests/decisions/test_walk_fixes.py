@@ -81,7 +81,7 @@ def test_an_urgent_post_without_revision_is_refused(signed_in):
 
 
 def test_a_check_post_without_revision_is_refused(signed_in):
-    decision = walk(signed_in, ["emergency_check:no", "purpose:no"], start="asked_to_share")
+    decision = walk(signed_in, ["requester_verified:yes", "emergency_check:no", "purpose:no"], start="asked_to_share")
     response = signed_in.post(f"/decisions/{decision.public_id}/check/", {})
     assert response.status_code == 302
     decision.refresh_from_db()
@@ -115,8 +115,8 @@ def test_the_urgent_route_shows_act_now_once_and_records_one_urgent_row(signed_i
     decision = Decision.objects.get()
     question = signed_in.get(response["Location"]).content.decode()
     assert "Act now" not in question and "Who to contact now" not in question
-    for pair in ["minimum_necessary:all_relevant", "recipient_check:yes", "secure_method:phone_then_written",
-                 "inform_person:will_inform"]:
+    for pair in ["consent_from_whom:child_under_16", "minimum_necessary:all_relevant", "recipient_check:yes_social_care",
+                 "secure_method:phone_then_written", "inform_person:will_inform"]:
         node, answer = pair.split(":")
         decision.refresh_from_db()
         assert decision.current_node == node
@@ -135,7 +135,7 @@ def test_the_urgent_route_shows_act_now_once_and_records_one_urgent_row(signed_i
 
 
 NOT_SURE_PATH = ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                 "confidential:not_sure", "seek_advice:resolved", "confidential:yes"]
+                 "consent_from_whom:adult_18_plus", "confidential:not_sure", "seek_advice:resolved", "confidential:yes"]
 
 
 def test_after_not_sure_and_advice_the_check_page_shows_the_answer_that_stands_with_the_advice(signed_in):
@@ -150,12 +150,12 @@ def test_after_not_sure_and_advice_the_check_page_shows_the_answer_that_stands_w
     assert not any(value.startswith(("Not sure", "I’m not sure", "I'm not sure")) for _, value in rows)
     assert not any(q.startswith("Who did you ask") or "advice" in q.lower() and "seek" in q.lower() for q, _ in rows)
     # The change link is the standing answer's own step.
-    assert f"/decisions/{decision.public_id}/steps/7/confidential/?return=check" in check
-    assert "/steps/5/confidential/?return=check" not in check
+    assert f"/decisions/{decision.public_id}/steps/8/confidential/?return=check" in check
+    assert "/steps/6/confidential/?return=check" not in check
 
 
 def test_unresolved_advice_stays_beside_not_sure(signed_in):
-    decision = walk(signed_in, NOT_SURE_PATH[:4] + ["confidential:not_sure", "seek_advice:unresolved"])
+    decision = walk(signed_in, NOT_SURE_PATH[:5] + ["confidential:not_sure", "seek_advice:unresolved"])
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     rows = summary_rows(check)
     confidential = [value for question, value in rows if "confidential" in question.lower()]
@@ -229,7 +229,7 @@ def test_back_to_the_first_page_offers_the_draft_just_begun(signed_in):
 
 
 def test_no_resume_offer_once_the_draft_is_recorded(signed_in):
-    decision = walk(signed_in, ["emergency_check:no", "purpose:no"], start="asked_to_share")
+    decision = walk(signed_in, ["requester_verified:yes", "emergency_check:no", "purpose:no"], start="asked_to_share")
     signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
     decision.refresh_from_db()
     assert not decision.is_draft
@@ -240,7 +240,7 @@ def test_no_resume_offer_once_the_draft_is_recorded(signed_in):
 
 
 def test_record_another_decision_carries_the_decision_id_not_the_case_reference(signed_in, client):
-    decision = walk(signed_in, ["emergency_check:no", "purpose:no"], start="asked_to_share")
+    decision = walk(signed_in, ["requester_verified:yes", "emergency_check:no", "purpose:no"], start="asked_to_share")
     response = signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
     outcome = signed_in.get(response["Location"]).content.decode()
     link = re.search(r'href="(/decisions/new/\?[^"]*)">Record another decision for this case', outcome).group(1)
@@ -259,7 +259,7 @@ def test_record_another_decision_carries_the_decision_id_not_the_case_reference(
 
 
 def test_optional_record_details_are_marked_and_the_date_hint_comes_first(signed_in):
-    decision = walk(signed_in, ["emergency_check:no", "purpose:no"], start="asked_to_share")
+    decision = walk(signed_in, ["requester_verified:yes", "emergency_check:no", "purpose:no"], start="asked_to_share")
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     assert not decision.state.get("review_required")
     assert re.search(r'for="id_review_owner">[^<]*\(optional\)</label>', check)
@@ -270,8 +270,8 @@ def test_optional_record_details_are_marked_and_the_date_hint_comes_first(signed
 
 def test_review_details_that_are_required_are_not_marked_optional_and_accept_the_hinted_format(signed_in):
     decision = walk(signed_in, ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                                "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
-                                "consent_from_whom:adult_18_plus", "adult_capacity_doubt:yes", "mca_support:not_yet"])
+                                "consent_from_whom:adult_18_plus", "confidential:yes", "consent_safe_to_ask:no_safe",
+                                "consent_practicable:yes", "adult_capacity_doubt:yes", "mca_support:not_yet"])
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     assert not re.search(r'for="id_review_owner">[^<]*\(optional\)', check)
     example = re.search(r"For example, (\d{1,2} \d{1,2} \d{4})", check).group(1)

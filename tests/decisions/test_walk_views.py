@@ -89,7 +89,8 @@ def test_share_without_consent_awaits_line_manager_approval(signed_in):
     assert decision.status == Decision.Status.AWAITING_APPROVAL
     assert decision.requires_approval
     assert decision.state["consent_status"] == "not_sought_unsafe"
-    assert decision.state["approval"] == "approved"
+    # Flowchart 1.2: serious harm to another organisation is approved before sharing, in the app.
+    assert decision.approval_mode == "before_sharing" and "approval" not in decision.state
 
 
 def test_a_required_rationale_is_asked_for_on_the_question_page(signed_in):
@@ -188,17 +189,18 @@ def test_changing_an_answer_rewalks_and_keeps_dropped_answers_in_history(signed_
     decision = walk(signed_in, pairs("outcome_share_no_consent_needed"), start="asked_to_share")
     assert decision.current_node == "record"
     response = signed_in.post(
-        f"/decisions/{decision.public_id}/steps/3/statutory_duty/?return=check",
+        f"/decisions/{decision.public_id}/steps/4/statutory_duty/?return=check",
         answer_data("statutory_duty", "no_or_power_only", revision=decision.revision),
     )
-    assert response["Location"].endswith("/steps/4/identifiable/")
+    assert response["Location"].endswith("/steps/5/identifiable/")
     decision.refresh_from_db()
     assert [s["node"] for s in decision.path][-1] == "statutory_duty"
     dropped = list(decision.events.filter(kind=DecisionEvent.Kind.DROPPED).values_list("node", flat=True))
-    assert dropped == ["minimum_necessary", "recipient_check", "secure_method", "inform_person"]
+    assert dropped == ["duty_basis", "consent_from_whom", "minimum_necessary", "recipient_check", "secure_method",
+                       "inform_person"]
     check = signed_in.get(f"/decisions/{decision.public_id}/check/").content.decode()
     assert "a question now needs an answer" in check and "some later answers no longer apply" in check
-    assert f"/decisions/{decision.public_id}/steps/4/identifiable/" in check
+    assert f"/decisions/{decision.public_id}/steps/5/identifiable/" in check
 
 
 def test_a_change_that_keeps_the_path_returns_to_check_answers(signed_in):
@@ -214,8 +216,8 @@ def test_a_change_that_keeps_the_path_returns_to_check_answers(signed_in):
 
 def test_submitting_is_refused_until_review_owner_and_date_are_given(signed_in):
     decision = walk(signed_in, ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                                "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
-                                "consent_from_whom:adult_18_plus", "adult_capacity_doubt:no", "consent_outcome:refused",
+                                "consent_from_whom:adult_18_plus", "confidential:yes", "consent_safe_to_ask:no_safe",
+                                "consent_practicable:yes", "adult_capacity_doubt:no", "consent_outcome:refused",
                                 "harm_threshold:lower_level_need", "public_interest_balance:no"])
     assert decision.state["review_required"] is True
     response = signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
@@ -233,8 +235,8 @@ def test_submitting_is_refused_until_review_owner_and_date_are_given(signed_in):
 
 def test_a_review_date_in_the_past_is_refused(signed_in):
     decision = walk(signed_in, ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                                "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
-                                "consent_from_whom:adult_18_plus", "adult_capacity_doubt:yes", "mca_support:not_yet"])
+                                "consent_from_whom:adult_18_plus", "confidential:yes", "consent_safe_to_ask:no_safe",
+                                "consent_practicable:yes", "adult_capacity_doubt:yes", "mca_support:not_yet"])
     response = signed_in.post(f"/decisions/{decision.public_id}/check/",
                               {"revision": decision.revision, "review_owner": "Pat", "review_date": "01/01/2001"})
     assert "Review date must be today or in the future" in errors(response)
@@ -244,10 +246,10 @@ def test_a_recorded_decision_cannot_be_changed(signed_in):
     decision = walk(signed_in, pairs("outcome_do_not_share"), start="asked_to_share")
     signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
     decision.refresh_from_db()
-    response = signed_in.post(f"/decisions/{decision.public_id}/steps/2/purpose/", answer_data("purpose", "yes", revision=decision.revision))
+    response = signed_in.post(f"/decisions/{decision.public_id}/steps/3/purpose/", answer_data("purpose", "yes", revision=decision.revision))
     assert response["Location"].endswith("/outcome/")
     decision.refresh_from_db()
-    assert decision.outcome == "outcome_do_not_share" and len(decision.path) == 3
+    assert decision.outcome == "outcome_do_not_share" and len(decision.path) == 4
 
 
 def test_the_urgent_button_says_who_to_contact_then_lets_the_record_be_completed(signed_in):
@@ -257,18 +259,19 @@ def test_the_urgent_button_says_who_to_contact_then_lets_the_record_be_completed
     page = signed_in.get(response["Location"]).content.decode()
     assert "Who to contact now" in page and "999" in page
     decision.refresh_from_db()
-    assert decision.is_emergency and decision.current_node == "minimum_necessary"
-    assert f"/decisions/{decision.public_id}/steps/4/minimum_necessary/" in page
+    # Flowchart 1.2: who it is about is asked first, then what was shared.
+    assert decision.is_emergency and decision.current_node == "consent_from_whom"
+    assert f"/decisions/{decision.public_id}/steps/4/consent_from_whom/" in page
 
 
-def test_an_urgent_start_goes_straight_to_what_was_shared(signed_in):
+def test_an_urgent_start_goes_straight_to_who_it_is_about(signed_in):
     guidance = signed_in.get("/decisions/urgent/").content.decode()
     assert "Start the record" in guidance and "/decisions/new/?urgent=1" in guidance
     response = signed_in.post("/decisions/new/?urgent=1", start_data("want_to_share", case_reference="URG-1"))
     decision = Decision.objects.get()
     # The "act now" page came first; after the first page the record goes straight on, not to it again.
-    assert response["Location"] == f"/decisions/{decision.public_id}/steps/2/minimum_necessary/"
-    assert decision.current_node == "minimum_necessary" and decision.state["approval"] == "retrospective"
+    assert response["Location"] == f"/decisions/{decision.public_id}/steps/2/consent_from_whom/"
+    assert decision.current_node == "consent_from_whom" and decision.state["emergency"] is True
 
 
 def test_a_decision_made_under_an_earlier_flowchart_still_displays(signed_in, settings, tmp_path):
@@ -311,12 +314,17 @@ def test_htmx_keeps_no_pages_in_its_history_cache(signed_in):
     assert '"historyCacheSize": 0' in page and '"refreshOnHistoryMiss": true' in page
 
 
-def test_the_outcome_says_the_approval_the_practitioner_recorded(signed_in):
+def test_the_outcome_leads_with_one_instruction_in_the_decisions_status(signed_in):
+    """Flowchart 1.2 (8.1): one approval, the app's; while it waits, the page never says "share"."""
     decision = walk(signed_in, pairs("outcome_share_without_consent"))
     response = signed_in.post(f"/decisions/{decision.public_id}/check/", {"revision": decision.revision})
     page = signed_in.get(response["Location"]).content.decode()
-    assert "You recorded that your line manager or designated safeguarding lead agreed" in page
-    assert "Margaret Hughes" in page
+    panel = page[page.index('id="status-panel"'):page.index("What the guidance supports")]
+    assert "Waiting for approval: do not share yet" in panel
+    words = re.sub(r"<svg.*?</svg>", "", page, flags=re.S)  # the diagram lists every outcome's title
+    assert "Share now" not in words and "Approved" not in panel
+    assert "You recorded that your line manager" not in page  # the walk no longer asks it
+    assert "Approval before sharing: nothing is shared until it is approved" in page
 
 
 def test_a_forged_outcome_is_ignored_the_server_computes_it(signed_in):
