@@ -99,3 +99,33 @@ class BrowserLikeClient(Client):
 def client():
     """Every test's client enforces CSRF (issue 9: tests post with CSRF enforced for every form)."""
     return BrowserLikeClient()
+
+
+class Clock:
+    """The test clock: `timezone.now()` answers what the test sets. Time only moves when told to."""
+
+    def __init__(self, start):
+        self.now = start
+
+    def __call__(self):
+        return self.now
+
+    def set(self, moment) -> None:
+        self.now = moment
+
+    def advance(self, **delta) -> None:
+        import datetime
+
+        self.now += datetime.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Monday 2 March 2026, 10:00 in London (GMT): a working day, in working hours."""
+    import datetime
+
+    from django.utils import timezone
+
+    clock = Clock(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC))
+    monkeypatch.setattr(timezone, "now", clock)
+    return clock

@@ -246,9 +246,15 @@ def may_act(user: User, decision: Decision) -> bool:
     theirs), or, where it waits in the agency's queue, any line manager of that agency who is
     not away. Never its author.
     """
+    return decision.status in WAITING and holds(user, decision)
+
+
+def holds(user: User, decision: Decision) -> bool:
+    """Whether the decision is routed to `user` now (whatever its status): `may_act` without the
+    status, so a second tab acting on a decision already decided hears "someone acted first"."""
     if not (user.is_authenticated and user.is_active and user.role == User.Role.LINE_MANAGER):
         return False
-    if decision.owner_id == user.pk or decision.status not in WAITING or getattr(user, "is_away", False):
+    if decision.owner_id == user.pk or getattr(user, "is_away", False):
         return False
     approval = current_approval(decision)
     if approval is None:
@@ -282,11 +288,11 @@ def decide(
     with transaction.atomic():
         approval = Approval.objects.select_for_update().get(decision=decision)
         if transition.escalate:
-            _transition(decision, revision, decision.status, decision.status)
+            _transition(decision, revision, WAITING, decision.status)
             _go_up(decision, approval, actor, reason=reason, now=now, kind=Kind.REFERRED_UP)
             _mail(decision.owner, "referred_up", decision)
             return transition
-        _transition(decision, revision, decision.status, transition.status)
+        _transition(decision, revision, WAITING, transition.status)
         if transition.result == "returned":
             _record(decision, actor, Kind.RETURNED, question=reason, mode=mode)
             _mail(decision.owner, "returned", decision)
@@ -469,7 +475,8 @@ def escalations_for(user: User) -> list[Approval]:
 
 
 def _check_may_act(actor: User, decision: Decision) -> None:
-    if not may_act(actor, decision):
+    # The status is checked by the conditional UPDATE: a decision decided meanwhile is stale, not forbidden.
+    if not holds(actor, decision):
         raise NotAllowed(decision.public_id)
 
 
@@ -480,9 +487,11 @@ def _words(text: Any, message: str) -> str:
     return text
 
 
-def _transition(decision: Decision, revision: int, from_status: str, to_status: str, **changes: Any) -> None:
-    """The conditional UPDATE: it lands only on the status and revision the person saw."""
-    updated = Decision.objects.filter(pk=decision.pk, status=from_status, revision=revision).update(
+def _transition(decision: Decision, revision: int, from_status: str | tuple[str, ...], to_status: str,
+                **changes: Any) -> None:
+    """The conditional UPDATE: it lands only on the status (one of them) and revision the person saw."""
+    statuses = from_status if isinstance(from_status, tuple) else (from_status,)
+    updated = Decision.objects.filter(pk=decision.pk, status__in=statuses, revision=revision).update(
         status=to_status, revision=F("revision") + 1, updated_at=timezone.now(), **changes,
     )
     if not updated:

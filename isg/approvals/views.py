@@ -71,6 +71,10 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     answers = services.answers_for(decision) if decision.is_waiting else ()
     form = DecideForm(request.POST if request.method == "POST" else None, answers=answers,
                       initial={"revision": decision.revision})
+    if request.method == "POST" and not decision.is_waiting:
+        # Decided meanwhile (another approver, another tab): say so, and show where it stands.
+        messages.error(request, ALREADY_ACTED)
+        return see_other(request, reverse("approvals:decide", args=[decision.public_id]))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         revision = data.get("revision")

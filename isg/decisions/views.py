@@ -462,6 +462,7 @@ def _check_context(decision: Decision, flowchart, form: RecordForm, gaps: list) 
         "decision": decision, "flowchart": flowchart, "rows": answer_rows(decision, flowchart), "form": form,
         "complete": complete, "gap_links": _gap_links(decision, gaps), "continue_url": current_url(decision, flowchart),
         "outcome": outcome, "text": outcome.text_for(decision.state, flowchart) if outcome else None,
+        "mode": outcome.approval_mode_for(decision.state) if outcome else "none",
         "dropped_count": decision.events.filter(kind=DecisionEvent.Kind.DROPPED).count(),
         "newer_flowchart": _newer_flowchart(decision),
     }

@@ -11,7 +11,9 @@ from django.test import Client
 from isg.accounts.models import User
 from isg.decisions.models import Decision
 from tests.decisions.helpers import walk
-from tests.engine.walks import WALKS
+from tests.engine.walks import EXTRA_WALKS, WALKS
+
+ALL_WALKS = {**WALKS, **EXTRA_WALKS}
 from tests.factories import make_agency, make_user
 
 MANAGER = User.Role.LINE_MANAGER
@@ -62,11 +64,14 @@ def csrf_from(client: Client, url: str) -> str:
     return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
 
 
-def ready_to_submit(user: User, outcome: str = "outcome_share_without_consent") -> Decision:
-    """A complete draft, walked through the pages (CSRF is not what these helpers test)."""
+def ready_to_submit(user: User, outcome: str = "public_interest_share") -> Decision:
+    """A complete draft, walked through the pages (CSRF is not what these helpers test).
+
+    `outcome`: a key of tests/engine/walks.py WALKS (an outcome id) or EXTRA_WALKS (a named walk).
+    """
     client = Client()
     client.force_login(user)
-    return walk(client, WALKS[outcome][1:], start=WALKS[outcome][0].split(":")[1])
+    return walk(client, ALL_WALKS[outcome][1:], start=ALL_WALKS[outcome][0].split(":")[1])
 
 
 def submit(client: Client, decision: Decision, **extra):
@@ -77,7 +82,7 @@ def submit(client: Client, decision: Decision, **extra):
     return client.post(url, {"csrfmiddlewaretoken": token, "revision": decision.revision, **extra})
 
 
-def submitted(user: User, outcome: str = "outcome_share_without_consent") -> Decision:
+def submitted(user: User, outcome: str = "public_interest_share") -> Decision:
     decision = ready_to_submit(user, outcome)
     # An escalated question needs the date by which it will be decided.
     extra = {"escalation_review_date": "1 1 2099"} if outcome == "outcome_seek_advice" else {}
@@ -93,14 +98,31 @@ def decide(client: Client, decision: Decision, action: str, reason: str = "Propo
     token = csrf_from(client, url)
     decision.refresh_from_db()
     data = {"csrfmiddlewaretoken": token, "revision": decision.revision, "action": action, "reason": reason}
+    if action == "not_approve":
+        data["review_date"] = "1 1 2099"  # not approving asks when the decision not to share is reviewed
     headers = {"HX-Request": "true"} if htmx else {}
     return client.post(url, {**data, **extra}, headers=headers)
 
 
 @pytest.fixture
-def awaiting(people):
-    """A share-without-consent decision of the practitioner's, waiting for the manager."""
+def awaiting(people, clock):
+    """A share without consent in the public interest (no serious harm), waiting for the manager
+    before sharing: approve, return or do not approve."""
     return submitted(people.practitioner)
+
+
+@pytest.fixture
+def serious(people, clock):
+    """A child at risk of significant harm, to be shared with a charity: waiting before sharing, and
+    a "no" can only escalate."""
+    return submitted(people.practitioner, "child_serious_harm_to_charity")
+
+
+@pytest.fixture
+def shared(people, clock):
+    """A child at risk of significant harm referred to children's social care: shared at once,
+    waiting for the manager's review after sharing."""
+    return submitted(people.practitioner, "child_referral_after_sharing")
 
 
 def assert_no_personal_details(message, decision: Decision, *people: User) -> None:

@@ -93,7 +93,8 @@ def copy_of(template: Decision, **fields) -> Decision:
         owner=template.owner, agency=template.agency, case_reference=template.case_reference,
         flowchart_id=template.flowchart_id, flowchart_version=template.flowchart_version, path=template.path,
         state=template.state, current_node=template.current_node, record=template.record,
-        outcome=template.outcome, requires_approval=template.requires_approval, **fields,
+        outcome=template.outcome, requires_approval=template.requires_approval,
+        approval_mode=template.approval_mode or "before_sharing", **fields,
     )
 
 
@@ -115,7 +116,7 @@ def approvers(rounds: int, people, template: Decision) -> dict:
 
         def post(client, token, action, url=url, revision=decision.revision):
             return client.post(url, {"csrfmiddlewaretoken": token, "revision": revision, "action": action,
-                                     "reason": f"Reason for {action}"})
+                                     "reason": f"Reason for {action}", "review_date": "1 1 2099"})
 
         a, b = racers.at_once(lambda: post(manager, manager_token, first_action),  # noqa: B023 - run before the loop moves on
                        lambda: post(other, other_token, second_action))  # noqa: B023

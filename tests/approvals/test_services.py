@@ -34,7 +34,7 @@ def test_a_decision_goes_to_the_practitioners_line_manager(people):
     assert services.route_approver(people.practitioner) == (people.manager, "line_manager")
 
 
-def test_an_away_or_inactive_manager_hands_over_to_their_deputy_then_to_the_agency(people):
+def test_an_away_or_inactive_manager_hands_over_to_their_deputy_then_to_the_agency(people, clock):
     people.manager.deputy = people.peer
     people.manager.is_away = True
     people.manager.save()
@@ -69,9 +69,12 @@ def test_a_managers_own_decision_goes_to_their_own_manager_and_never_to_themselv
 
 
 def test_submitting_a_share_without_consent_asks_the_manager_by_email_with_a_link_only(people, awaiting):
-    assert awaiting.status == Status.AWAITING_APPROVAL
+    assert awaiting.status == Status.AWAITING_APPROVAL and awaiting.approval_mode == "before_sharing"
     approval = awaiting.approval
-    assert (approval.approver, approval.routed_by, approval.due_at) == (people.manager, "line_manager", None)
+    # Asked on Monday at 10:00: due by the end of that working day.
+    due = datetime.datetime(2026, 3, 2, 17, 0, tzinfo=datetime.UTC)
+    assert (approval.approver, approval.routed_by, approval.due_at, approval.mode) == (
+        people.manager, "line_manager", due, "before_sharing")
     assert kinds(awaiting) == [Kind.SUBMITTED]
     [message] = mail.outbox
     assert message.to == ["manager@example.org"]
@@ -92,6 +95,21 @@ def test_share_limited_needs_approval_too(people):
     assert submitted(people.practitioner, "outcome_share_limited").status == Status.AWAITING_APPROVAL
 
 
+def test_a_child_at_risk_referred_to_social_care_is_shared_at_once_and_reviewed_the_same_day(people, shared):
+    assert (shared.status, shared.approval_mode, shared.approval.mode) == (
+        Status.AWAITING_REVIEW, "after_sharing", "after_sharing")
+    assert shared.approval.approver == people.manager
+    assert shared.approval.due_at == datetime.datetime(2026, 3, 2, 17, 0, tzinfo=datetime.UTC)
+    assert mail.outbox[-1].subject == "Information has been shared: please review it today"
+    assert [a.id for a in services.answers_for(shared)] == ["agree", "return", "disagree"]
+
+
+def test_shared_out_of_hours_it_is_reviewed_the_next_working_day(people, clock):
+    clock.set(datetime.datetime(2026, 3, 6, 19, 30, tzinfo=datetime.UTC))  # Friday evening
+    decision = submitted(people.practitioner, "child_referral_after_sharing")
+    assert decision.approval.due_at == datetime.datetime(2026, 3, 9, 17, 0, tzinfo=datetime.UTC)  # Monday
+
+
 # -- the approver's actions -----------------------------------------------------------------------
 
 
@@ -109,13 +127,25 @@ def test_approve_records_who_when_and_why_and_tells_the_practitioner(people, awa
     assert_no_personal_details(message, awaiting, people.practitioner, people.manager)
 
 
-@pytest.mark.parametrize("action", ["approve", "not_approve", "return_for_information"])
+@pytest.mark.parametrize("answer", ["approve", "not_approve", "return"])
 @pytest.mark.parametrize("words", ["", "   ", None])
-def test_every_action_needs_words(people, awaiting, action, words):
+def test_every_action_needs_words(people, awaiting, answer, words):
     with pytest.raises(services.ReasonRequired):
-        getattr(services, action)(awaiting, people.manager, words, awaiting.revision)
+        services.decide(awaiting, people.manager, answer, words, awaiting.revision,
+                        review_date=datetime.date(2099, 1, 1))
     awaiting.refresh_from_db()
     assert awaiting.status == Status.AWAITING_APPROVAL
+
+
+def test_not_approving_asks_when_the_decision_not_to_share_is_reviewed_and_opens_that_review(people, awaiting):
+    with pytest.raises(services.ReviewDateRequired):
+        services.decide(awaiting, people.manager, "not_approve", "Not proportionate", awaiting.revision)
+    services.decide(awaiting, people.manager, "not_approve", "Not proportionate", awaiting.revision,
+                    review_owner="Sam Lead", review_date=datetime.date(2026, 4, 1))
+    assert awaiting.status == Status.NOT_APPROVED
+    [review] = awaiting.follow_ups_due.all()
+    assert (review.kind, review.owner, review.description) == ("review", people.practitioner, "Sam Lead")
+    assert kinds(awaiting)[-1] == Kind.NOT_APPROVED
 
 
 @pytest.mark.parametrize("who", ["practitioner", "outsider", "outsider_practitioner"])
@@ -125,6 +155,7 @@ def test_only_a_manager_who_holds_the_decision_may_act(people, awaiting, who):
 
 
 def test_a_stale_revision_or_a_second_action_changes_nothing(people, awaiting):
+    """Decided once: a second answer (another tab, a double click) is refused and changes nothing."""
     revision = awaiting.revision
     services.not_approve(awaiting, people.manager, "Not proportionate", revision)
     fresh = Decision.objects.get(pk=awaiting.pk)
@@ -144,7 +175,7 @@ def test_return_answer_resubmit_then_approve_keeps_every_step_in_the_history(peo
     assert mail.outbox[-1].to == ["pat@example.org"]
     assert mail.outbox[-1].subject == "Your decision was returned with a question"
     question = services.pending_question(awaiting)
-    assert question.payload == {"question": "Who else lives at the address?"}
+    assert question.payload == {"question": "Who else lives at the address?", "mode": "before_sharing"}
     # Not yet: the question has no answer.
     from isg.decisions.services import IncompleteDecision
 
@@ -189,43 +220,89 @@ def test_an_agency_queue_decision_may_be_taken_by_any_manager_of_the_agency_but_
     services.approve(decision, people.peer, "Agreed", decision.revision)
 
 
-# -- retrospective (emergency) approvals ----------------------------------------------------------
+# -- emergencies, deadlines and the next approver up -----------------------------------------------
 
 
-def test_an_emergency_share_is_due_after_the_configured_hours_then_escalates_once(people, settings):
-    settings.ISG_RETROSPECTIVE_APPROVAL_HOURS = 2
+def test_an_emergency_is_reviewed_by_the_end_of_the_day_then_goes_up_once_when_missed(people, clock):
     decision = submitted(people.practitioner, "outcome_emergency_share")
     approval = decision.approval
-    assert decision.status == Status.AWAITING_APPROVAL and decision.is_emergency
-    assert approval.due_at == decision.submitted_at + datetime.timedelta(hours=2)
+    assert decision.status == Status.AWAITING_REVIEW and decision.is_emergency
+    assert approval.due_at == datetime.datetime(2026, 3, 2, 17, 0, tzinfo=datetime.UTC)
     mail.outbox.clear()
-    assert services.escalate_overdue(timezone.now() + datetime.timedelta(hours=1)) == 0
-    assert services.escalate_overdue(timezone.now() + datetime.timedelta(hours=3)) == 1
+    assert services.escalate_overdue(approval.due_at - datetime.timedelta(minutes=1)) == 0
+    clock.set(approval.due_at + datetime.timedelta(hours=1))
+    assert services.escalate_overdue() == 1
     approval.refresh_from_db()
-    assert approval.escalated_to == people.boss and approval.escalated_at is not None
+    # It moves to the manager's own manager, with a new working day to review it; nothing is decided.
+    assert (approval.approver, approval.escalated_to, approval.level) == (people.boss, people.boss, 1)
+    assert approval.due_at == datetime.datetime(2026, 3, 3, 17, 0, tzinfo=datetime.UTC)
+    decision.refresh_from_db()
+    assert decision.status == Status.AWAITING_REVIEW
     [message] = mail.outbox
     assert message.to == ["boss@example.org"] and "overdue" in message.subject
     assert f"/approvals/{decision.public_id}/" in message.body
     assert_no_personal_details(message, decision, people.practitioner, people.manager, people.boss)
     assert kinds(decision)[-1] == Kind.OVERDUE_ESCALATED
-    # Idempotent: a second sweep (or the scheduled task) escalates nothing more.
-    assert services.escalate_overdue(timezone.now() + datetime.timedelta(hours=5)) == 0
+    # Idempotent: a second sweep (or the scheduled task) in the same hour moves nothing more.
+    assert services.escalate_overdue() == 0
     assert tasks.check_overdue.call(approval.pk) == 0
     assert len(mail.outbox) == 1
-    # The boss may now act on it; the manager still may too.
-    assert services.may_act(people.boss, decision) and services.may_act(people.manager, decision)
+    # One current approver: the boss now, no longer the manager.
+    assert services.may_act(people.boss, decision) and not services.may_act(people.manager, decision)
     services.approve(decision, people.boss, "Shared rightly in the emergency", decision.revision)
+    assert decision.status == Status.AGREED
+    late = services.approval_events(decision)[-1]
+    assert late.payload["late"] is False  # within the boss's own working day
 
 
-def test_the_command_sweeps_overdue_approvals(people, settings):
-    settings.ISG_RETROSPECTIVE_APPROVAL_HOURS = 0
+def test_the_command_sweeps_overdue_approvals(people, clock):
     decision = submitted(people.practitioner, "outcome_emergency_share")
+    clock.advance(days=1)
     out = StringIO()
     call_command("approvals", "escalate-overdue", stdout=out)
     assert out.getvalue().strip() == "1 overdue approval escalated"
     call_command("approvals", "escalate-overdue", stdout=out)
     assert out.getvalue().strip().endswith("0 overdue approvals escalated")
-    assert Approval.objects.get(decision=decision).escalated_to == people.boss
+    assert Approval.objects.get(decision=decision).approver == people.boss
+
+
+def test_approving_after_the_deadline_is_recorded_as_late(people, awaiting, clock):
+    clock.set(datetime.datetime(2026, 3, 2, 17, 30, tzinfo=datetime.UTC))
+    services.approve(awaiting, people.manager, "Sorry, a busy day", awaiting.revision)
+    assert services.approval_events(awaiting)[-1].payload["late"] is True
+
+
+def test_a_no_on_serious_harm_can_only_escalate_and_goes_to_the_next_approver_up(people, serious):
+    assert [a.id for a in services.answers_for(serious)] == ["approve", "return", "escalate"]
+    with pytest.raises(services.policy.NotOffered):
+        services.decide(serious, people.manager, "not_approve", "No", serious.revision,
+                        review_date=datetime.date(2099, 1, 1))
+    mail.outbox.clear()
+    services.decide(serious, people.manager, "escalate", "The charity does not need the history", serious.revision)
+    serious.refresh_from_db()
+    assert serious.status == Status.AWAITING_APPROVAL
+    approval = Approval.objects.get(decision=serious)
+    assert (approval.approver, approval.level) == (people.boss, 1)
+    went_up = services.approval_events(serious)[-1]
+    assert (went_up.kind, went_up.actor, went_up.payload["escalated_to"]) == (Kind.REFERRED_UP, people.manager, "Bella Boss")
+    assert {m.to[0] for m in mail.outbox} == {"boss@example.org", "pat@example.org"}
+    told = next(m for m in mail.outbox if m.to == ["pat@example.org"])
+    assert "may still refer" in told.body
+    # The manager who said no is no longer its approver, and it never comes back to them.
+    assert not services.may_act(people.manager, serious) and services.may_act(people.boss, serious)
+
+
+def test_after_sharing_a_disagreement_stands_the_share_and_opens_the_breach_assessment(people, shared, clock):
+    officer = make_user(username="dpo", role="data_protection_officer", agency=people.agency, email="dpo@example.org")
+    mail.outbox.clear()
+    services.decide(shared, people.manager, "disagree", "Only the school needed to know", shared.revision)
+    shared.refresh_from_db()
+    assert shared.status == Status.DISAGREED  # shared, and it stays shared
+    [task] = shared.follow_ups_due.all()
+    assert (task.kind, task.owner) == ("breach_assessment", officer)
+    assert task.due_at == clock.now + datetime.timedelta(hours=72)
+    assert {m.to[0] for m in mail.outbox} == {"dpo@example.org", "pat@example.org"}
+    assert kinds(shared)[-1] == Kind.REVIEW_DISAGREED
 
 
 def test_a_deferring_backend_gets_the_overdue_check_queued_for_the_due_time(people, settings):
@@ -237,10 +314,12 @@ def test_a_deferring_backend_gets_the_overdue_check_queued_for_the_due_time(peop
     assert queued.task.run_after > decision.approval.due_at - datetime.timedelta(seconds=1)
 
 
-def test_a_not_approved_emergency_share_is_recorded_as_such(people):
+def test_an_emergency_share_is_never_not_approved_only_disagreed_with(people):
     decision = submitted(people.practitioner, "outcome_emergency_share")
-    services.not_approve(decision, people.manager, "Should have called the police instead", decision.revision)
-    assert decision.status == Status.NOT_APPROVED and decision.is_emergency
+    with pytest.raises(services.policy.NotOffered):
+        services.not_approve(decision, people.manager, "Should have called the police instead", decision.revision)
+    services.decide(decision, people.manager, "disagree", "Should have called the police instead", decision.revision)
+    assert decision.status == Status.DISAGREED and decision.is_emergency
 
 
 # -- escalated (seek advice) decisions --------------------------------------------------------------

@@ -45,7 +45,8 @@ def test_the_queue_lists_emergency_and_overdue_first_then_oldest(people, setting
     assert page.status_code == 200
     words = text(page)
     assert "3 decisions waiting for approval" in words
-    assert words.index("Overdue") < words.index("Approve afterwards, due")
+    assert words.index("Overdue") < words.index("Approve before sharing")
+    assert words.count("Shared: review") == 2 and words.count("Approve before sharing") == 1
     body = page.content.decode()
     rows = [body.index(f"/approvals/{d.public_id}/") for d in (overdue, emergency, first)]
     assert rows == sorted(rows)  # overdue, then emergency, then the oldest
@@ -87,17 +88,21 @@ def test_the_approval_page_shows_the_decision_the_conversation_and_the_form(peop
     words = text(page)
     assert page.status_code == 200
     assert awaiting.case_reference in words and "Submitted by Pat Practitioner" in words
-    assert "Waiting for sign-off in this app from Margaret Hughes (Pat Practitioner's line manager), since" in words
-    assert "Pat Practitioner recorded that their line manager or designated safeguarding lead agreed: Margaret Hughes, Team manager" in words
+    assert "With Margaret Hughes (Pat Practitioner's line manager)" in words and "Due by" in words
+    assert "Approval before sharing: nothing is shared until it is approved" in words
+    assert "recorded that their line manager" not in words  # 1.2: the walk no longer asks it
     assert 'name="action"' in page.content.decode() and 'name="reason"' in page.content.decode()
+    # The approver's answers are the flowchart's, in its words.
+    assert re.findall(r'name="action" type="radio" value="([a-z_]+)"', page.content.decode()) == [
+        "approve", "return", "not_approve"]
 
 
 def test_an_empty_decision_is_refused_with_an_error_summary(people, awaiting):
     client = client_for(people.manager)
     response = decide(client, awaiting, "", reason="")
     assert response.status_code == 200
-    assert errors(response) == ["Select whether you approve, return or do not approve this decision",
-                                "Enter your reason (or, if you return it, your question)"]
+    assert errors(response) == ["Select what you decide: “Approve: they may share now”, “Return it with a question”, "
+                                "“Do not approve”", "Enter your reason (or, if you return it, your question)"]
     assert 'class="govuk-error-summary"' in response.content.decode()
     assert '<title>Error: ' in response.content.decode()
     response = decide(client, awaiting, "approve", reason="<b>fine</b>")
@@ -154,7 +159,7 @@ def test_a_second_tab_acting_on_a_decided_decision_sees_a_clear_message(people, 
                                  "reason": "Fine by me"}, follow=True)
     words = text(response)
     assert "Someone else acted on this decision first" in words
-    assert "Not approved" in words and "Margaret Hughes did not approve it" in words
+    assert "Not approved" in words and "Not approved by Margaret Hughes" in words
     awaiting.refresh_from_db()
     assert awaiting.status == Status.NOT_APPROVED
 
@@ -170,17 +175,16 @@ def test_people_who_may_not_approve_get_404(people, awaiting):
 
 def test_the_outcome_page_says_exactly_what_is_awaited_from_whom_since_when(people, awaiting):
     words = text(client_for(people.practitioner).get(f"/decisions/{awaiting.public_id}/outcome/"))
-    assert "Submitted for approval" in words
-    assert "Waiting for sign-off in this app from Margaret Hughes (Pat Practitioner's line manager), since" in words
-    assert "You recorded that your line manager or designated safeguarding lead agreed: Margaret Hughes" in words
+    assert "Waiting for approval: do not share yet" in words
+    assert "Approval is with Margaret Hughes (Pat Practitioner's line manager), due by 2 March 2026, 17:00." in words
     assert "your line manager will need to approve this" not in words.lower()
 
 
 def test_the_check_page_names_the_approver_before_recording(people):
     decision = ready_to_submit(people.practitioner)
     words = text(client_for(people.practitioner).get(f"/decisions/{decision.public_id}/check/"))
-    assert "it goes for sign-off in this app to Margaret Hughes (your line manager)" in words
-    assert "You recorded that your manager agreed when you discussed it" in words
+    assert ("Do not share yet. When you record it, it goes for approval before you share, the same working day, "
+            "to Margaret Hughes (your line manager).") in words
 
 
 def test_returned_answer_change_and_resubmit_through_the_pages(people, awaiting):
@@ -190,7 +194,7 @@ def test_returned_answer_change_and_resubmit_through_the_pages(people, awaiting)
     mine = text(practitioner.get("/decisions/"))
     assert "Returned to you with a question" in mine and "Margaret Hughes" in mine
     outcome = text(practitioner.get(f"/decisions/{awaiting.public_id}/outcome/"))
-    assert "Returned for more information" in outcome and "Who else lives there?" in outcome
+    assert "Returned with a question: do not share yet" in outcome and "Who else lives there?" in outcome
     check = practitioner.get(f"/decisions/{awaiting.public_id}/check/")
     assert "Answer the question and submit again" in text(check) and "Who else lives there?" in text(check)
     assert "Submit again for approval" in text(check)
@@ -221,7 +225,8 @@ def test_returned_answer_change_and_resubmit_through_the_pages(people, awaiting)
     assert mail.outbox[-1].subject == "A decision is waiting for your approval again"
     assert decide(manager, awaiting, "approve", reason="Answered").status_code == 302
     words = text(practitioner.get(f"/decisions/{awaiting.public_id}/outcome/"))
-    assert "Signed off in this app by Margaret Hughes on" in words and "Their reason: Answered" in words
+    assert "Approved: share now" in words and "Approved by Margaret Hughes on" in words
+    assert "Their reason: Answered" in words
     for step in ("Submitted,", "Returned with a question", "Who else lives there?", "Question answered",
                  "The mother and a lodger", "Submitted again", "Approved,"):
         assert step in words, step
@@ -230,28 +235,30 @@ def test_returned_answer_change_and_resubmit_through_the_pages(people, awaiting)
 def test_not_approved_says_clearly_do_not_share_and_how_to_escalate(people, awaiting):
     decide(client_for(people.manager), awaiting, "not_approve", reason="Not proportionate")
     words = text(client_for(people.practitioner).get(f"/decisions/{awaiting.public_id}/outcome/"))
-    assert "Not approved: do not share this information" in words
-    assert "Do not share this information. This decision is final." in words
-    assert "If you are still concerned, escalate" in words and "anyone can make a referral" in words
+    assert "Not approved: do not share" in words and "Do not share this information." in words
+    assert "procedure for resolving professional differences" in words and "anyone can make a referral" in words
+    assert "Share only" not in words  # nothing on the page says to share
     assert "Their reason: Not proportionate" in words
 
 
-def test_a_not_approved_emergency_share_is_recorded_for_learning(people):
+def test_a_disagreed_emergency_share_stands_and_goes_to_the_data_protection_officer(people, clock):
     decision = submitted(people.practitioner, "outcome_emergency_share")
-    decide(client_for(people.manager), decision, "not_approve", reason="Police first next time")
+    decide(client_for(people.manager), decision, "disagree", reason="Police first next time")
     words = text(client_for(people.practitioner).get(f"/decisions/{decision.public_id}/outcome/"))
-    assert "cannot be undone" in words and "recorded as not approved afterwards, for learning" in words
-    assert "This decision is final" not in words
+    assert "Shared: the reviewer disagreed" in words and "The sharing stands" in words
+    assert "No data protection officer is named in this app for this agency" in words
+    assert "not approved" not in words.lower()
 
 
-def test_an_overdue_emergency_shows_as_overdue_with_who_it_went_to(people, settings):
-    settings.ISG_RETROSPECTIVE_APPROVAL_HOURS = 0
+def test_an_overdue_review_shows_who_it_went_to_and_why(people, clock):
     decision = submitted(people.practitioner, "outcome_emergency_share")
+    clock.advance(hours=8)
     services.escalate_overdue()
     words = text(client_for(people.practitioner).get(f"/decisions/{decision.public_id}/outcome/"))
-    assert "Overdue" in words and "escalated to Bella Boss" in words
+    assert "It went up to Bella Boss because it was not dealt with in time" in words
+    assert "Bella Boss (the next approver up)" in words
     queue = text(client_for(people.boss).get("/approvals/"))
-    assert "Overdue" in queue and "escalated to you" in queue
+    assert decision.case_reference in queue and "Escalated to you" in queue
 
 
 def test_escalated_decisions_show_on_my_decisions_and_in_the_queue(people):
@@ -266,7 +273,7 @@ def test_escalated_decisions_show_on_my_decisions_and_in_the_queue(people):
     assert "Escalated decisions still open" in queue and decision.case_reference in queue
     page = client_for(people.manager).get(f"/approvals/{decision.public_id}/")
     assert page.status_code == 200 and "Escalated: still open" in text(page)
-    assert "Review: Sam Lead, by 1 January 2099." in text(page)
+    assert "To be settled by 1 January 2099 (Sam Lead)" in text(page)
     assert 'name="action"' not in page.content.decode()  # nothing to approve: it waits for a follow-up
 
 
