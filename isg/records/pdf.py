@@ -49,7 +49,7 @@ TEMPLATE = "records/decision_pdf.html"
 STYLESHEET = "css/record-print.css"
 DIAGRAM_ID = "isg-record-diagram"
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
-DECIDED_KINDS = ("approved", "not_approved")  # the approver's decision, shown on the first page
+DECIDED_KINDS = ("approved", "not_approved", "review_agreed", "review_disagreed")  # shown on the first page
 
 
 class RenderFailed(Exception):

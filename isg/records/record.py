@@ -67,7 +67,7 @@ def decision_record(decision: Decision, flowchart: Flowchart | None = None) -> d
             "requires_approval": decision.requires_approval,
         },
         "flowchart": {"version": decision.flowchart_version, "sha256": decision.flowchart_id, "title": flowchart.title},
-        "outcome": _outcome(outcome, text),
+        "outcome": {**_outcome(outcome, text), "approval_mode": _mode(decision, outcome)},
         "sharing": _sharing(rows),
         "questions": [_question(decision, number, row) for number, row in enumerate(rows, start=1)],
         "consultations": _consultations(decision, flowchart, rows),
@@ -103,6 +103,14 @@ def _outcome(outcome, text) -> dict[str, Any]:
         "what_to_do": list(text.what_to_do), "record_must_contain": list(text.record_must_contain),
         "requires_approval": outcome.requires_approval, "approval": outcome.approval, "shares": outcome.shares,
     }
+
+
+def _mode(decision: Decision, outcome) -> str:
+    """none, before_sharing or after_sharing: what the decision's walk declared (1.2), else what its
+    outcome asked for (an emergency's approval came afterwards)."""
+    if decision.approval_mode:
+        return decision.approval_mode
+    return outcome.approval_mode_for(decision.state) if outcome is not None else "none"
 
 
 def _question(decision: Decision, number: int, row: AnswerRow) -> dict[str, Any]:

@@ -12,9 +12,9 @@ from isg.accounts.models import User
 from isg.decisions.models import Decision
 from tests.decisions.helpers import walk
 from tests.engine.walks import EXTRA_WALKS, WALKS
+from tests.factories import make_agency, make_user
 
 ALL_WALKS = {**WALKS, **EXTRA_WALKS}
-from tests.factories import make_agency, make_user
 
 MANAGER = User.Role.LINE_MANAGER
 

@@ -9,7 +9,6 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
-from django.utils import timezone
 
 from isg.approvals import services, tasks
 from isg.approvals.models import Approval

@@ -24,7 +24,7 @@ BOTH = {"decision_event_refuse_update", "decision_event_refuse_delete"}
 
 
 def start(owner, case="CASE-1") -> Decision:
-    step = services.stored_step(node="start", answer="asked_to_share", rationale="Asked by the school",
+    step = services.stored_step(node="start", answer="want_to_share", rationale="Told by the school",
                                 fields={"summary": "A concern about a child"})
     return services.decision_start(owner=owner, case_reference=case, step=step)
 

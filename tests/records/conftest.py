@@ -13,9 +13,10 @@ from tests.factories import make_agency, make_user
 
 SHARE_WITH_ADVICE = [
     "emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-    "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
-    "consent_safe_to_ask:yes_unsafe", "harm_threshold:yes_serious", "manager_approval:approved",
-    "minimum_necessary:all_relevant", "recipient_check:yes", "secure_method:secure_email", "inform_person:will_inform",
+    "consent_from_whom:child_under_16", "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
+    "consent_safe_to_ask:not_needed_to_protect", "harm_threshold:yes_child_significant_harm",
+    "minimum_necessary:all_relevant", "recipient_check:yes_social_care", "secure_method:secure_email",
+    "inform_person:will_inform",
 ]
 RETURN_QUESTION = "Which school does the child attend?"
 RETURN_ANSWER = "Hillside Primary, year 3."

@@ -74,7 +74,7 @@ def test_the_record_holds_every_fact_a_reviewer_needs(recorded, owner, manager):
     facts = [
         "Riverside Primary School", "Priya Shah", recorded.case_reference, "Concern about a child aged 7 seen with bruising",
         # the outcome, its lawful basis, and the approval it needs
-        record["outcome"]["title"], record["outcome"]["lawful_basis"][0][:60], "Needed",
+        record["outcome"]["title"], record["outcome"]["lawful_basis"][0][:60], "Review after sharing",
         # what was shared with whom, how, and whether the person is told
         "Dates and description of the bruising", "Nothing withheld", "Duty social worker", "Children's social care",
         "Secure email", "Yes, they will be told", "I will tell her mother by phone", "1 January 2099",
@@ -128,7 +128,8 @@ def test_without_graphviz_the_record_says_the_diagram_is_missing(recorded, owner
 
 @pytest.mark.parametrize(("outcome_id", "expect"), [
     ("outcome_seek_advice", ["I'm not sure", "It is still not clear", "still open"]),
-    ("outcome_emergency_share", ["Needed, afterwards (emergency)", "Emergency share"]),
+    ("outcome_emergency_share", ["Review after sharing: shared at once, reviewed by an approver (emergency)",
+                                 "Emergency share"]),
     ("outcome_do_not_share", ["Not asked on this decision's path", "Not needed"]),
 ])
 def test_other_outcomes_make_whole_records_too(owner_client, owner, outcome_id, expect):
