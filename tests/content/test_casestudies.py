@@ -34,7 +34,8 @@ EXPECTED = {
                                                 "recipient_check:yes_social_care"]),
              ("outcome_seek_advice", ["parental_responsibility:yes_safe", "consent_outcome:refused", "seek_advice:unresolved"])],
     "cs06": [("outcome_share_with_consent", ["consent_outcome:given"]), ("outcome_share_without_consent", ["harm_threshold:yes_others_serious_harm"])],
-    "cs07": [("outcome_share_without_consent", ["consent_outcome:refused", "harm_threshold:yes_others_serious_harm"]),
+    "cs07": [("outcome_share_without_consent", ["consent_outcome:refused", "harm_threshold:yes_another_adult_at_risk",
+                                                "recipient_check:yes_social_care"]),
              ("outcome_share_without_consent", ["adult_capacity_doubt:yes", "lacks_capacity:no_or_unsafe", "best_interests:share",
                                                 "best_interests_harm:adult_at_risk", "recipient_check:yes_social_care"]),
              ("outcome_share_anonymised", ["identifiable:no"]),
@@ -117,8 +118,6 @@ UNCOVERED_IN_1_2 = {
     # Where a parent decides for a child, the source shows asking them was safe, or an earlier question
     # already said asking was unsafe.
     "parental_responsibility: no_or_unsafe",
-    # New in 1.2.0: cs07's walk for Mary is re-walked for it next.
-    "harm_threshold: yes_another_adult_at_risk",
     # No case where it is genuinely unclear whose view counts: in cs12 Jenny and her parents agree.
     "consent_outcome: conflicting",
 }
@@ -196,6 +195,7 @@ def test_replay_json_lists_every_walk_and_only_the_uncovered_answers_the_source_
                   "mother_age: under_16", "mother_age: 18_plus", "consent_outcome: pressured", "consent_outcome: unable_right_now",
                   "requester_verified", "requester_verified: no", "sexual_activity_screen", "sexual_activity_screen: no",
                   "sexual_activity_flags: yes_flags", "sexual_activity_flags: under_13", "harm_threshold: under_13",
+                  "harm_threshold: yes_another_adult_at_risk",
                   "duty_basis", "duty_basis: s47_request", "duty_basis: none_of_these", "best_interests_harm",
                   "best_interests_harm: no_abuse", "emergency_check: yes", "identifiable: no", "purpose: no",
                   "consent_from_whom: young_person_16_17", "seek_advice: unresolved", "recipient_check: no", "secure_method: other"):
@@ -253,7 +253,7 @@ def test_1_1_rewalks_follow_section_7_4_as_1_2_changes_them(library, flowchart):
 # flowchart.md 8.4: the walks that answered manager_approval, and the approval the app now asks for.
 APPROVAL_MODES = {
     ("cs01", "main"): "before_sharing", ("cs02", "main"): "before_sharing", ("cs05", "should_have"): "after_sharing",
-    ("cs06", "todd"): "before_sharing", ("cs07", "main"): "before_sharing", ("cs07", "ted"): "after_sharing",
+    ("cs06", "todd"): "before_sharing", ("cs07", "main"): "after_sharing", ("cs07", "ted"): "after_sharing",
     ("cs08", "main"): "before_sharing", ("cs09", "main"): "before_sharing", ("cs10", "main"): "before_sharing",
     ("cs10", "marac"): "after_sharing", ("cs11", "main"): "before_sharing", ("cs12", "main"): "after_sharing",
     ("cs16", "teacher_to_health_visitor"): "before_sharing", ("cs17", "main"): "before_sharing", ("cs18", "family3_housing_trust"): "before_sharing",
