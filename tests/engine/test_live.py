@@ -23,19 +23,38 @@ def test_f9_unable_right_now_goes_to_mca_support_when_capacity_is_presumed(live_
     assert position.at == "mca_support"
 
 
-def test_the_subject_is_asked_before_confidentiality_and_a_child_meets_the_under_13_screen(live_flowchart):
+TO_CHILD_WHO_CANNOT_DECIDE = (*TO_CHILD, "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
+                              "child_competence:not_competent")
+
+
+def test_the_subject_is_asked_before_confidentiality_and_a_child_meets_the_under_13_question(live_flowchart):
     position = replay(live_flowchart, steps(*TO_SUBJECT[:5]))
     assert position.at == "consent_from_whom"
-    position = replay(live_flowchart, steps(*TO_CHILD[:6]))
-    assert position.at == "sexual_activity_screen"
+    assert replay(live_flowchart, steps(*TO_CHILD)).at == "confidential"
+    # a child who cannot decide meets the screen before any parent is asked
+    assert replay(live_flowchart, steps(*TO_CHILD_WHO_CANNOT_DECIDE)).at == "sexual_activity_screen"
+    assert replay(live_flowchart, steps(*TO_CHILD_WHO_CANNOT_DECIDE, "sexual_activity_screen:no")).at == "parental_responsibility"
+    # a child who can decide, about something other than sexual activity, meets it before being asked
+    competent = (*TO_CHILD, "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
+                 "child_competence:competent")
+    assert replay(live_flowchart, steps(*competent, "fraser_check:no")).at == "sexual_activity_screen"
+    assert replay(live_flowchart, steps(*competent, "fraser_check:no", "sexual_activity_screen:no")).at == "consent_outcome"
+    assert replay(live_flowchart, steps(*competent, "fraser_check:yes")).at == "sexual_activity_flags"
+    # information judged not confidential still meets the screen
+    assert replay(live_flowchart, steps(*TO_CHILD, "confidential:no_trivial")).at == "sexual_activity_screen"
+    # consent not sought: the harm question offers 'under 13' for a child, never for an adult
+    harm = replay(live_flowchart, steps(*TO_CHILD, "confidential:yes", "consent_safe_to_ask:not_needed_to_protect"))
+    assert harm.at == "harm_threshold" and "under_13" in allowed_answers(live_flowchart, harm)
+    adult = replay(live_flowchart, steps(*TO_SUBJECT, "confidential:yes", "consent_safe_to_ask:yes_unsafe"))
+    assert "under_13" not in allowed_answers(live_flowchart, adult)
 
 
 def test_a_pregnant_girl_under_16_meets_the_screen_and_cannot_be_left_unasked(live_flowchart):
-    walk = (*TO_SUBJECT[:5], "consent_from_whom:unborn_baby", "mother_age:under_16")
+    walk = (*TO_SUBJECT[:5], "consent_from_whom:unborn_baby", "mother_age:under_16", "confidential:yes",
+            "consent_safe_to_ask:no_safe", "consent_practicable:yes", "child_competence:not_competent")
     position = replay(live_flowchart, steps(*walk))
     assert position.at == "sexual_activity_screen"
-    walk += ("sexual_activity_screen:no", "confidential:yes", "consent_safe_to_ask:no_safe", "consent_practicable:yes",
-             "child_competence:not_competent", "parental_responsibility:yes_safe")
+    walk += ("sexual_activity_screen:no", "parental_responsibility:yes_safe")
     position = replay(live_flowchart, steps(*walk))
     assert position.at == "consent_outcome"
     assert "not_asked_yet" not in allowed_answers(live_flowchart, position)
@@ -44,10 +63,11 @@ def test_a_pregnant_girl_under_16_meets_the_screen_and_cannot_be_left_unasked(li
 
 
 def test_under_13_at_the_screen_is_serious_and_needs_no_consent(live_flowchart):
-    position = replay(live_flowchart, steps(*TO_CHILD[:6], "sexual_activity_screen:yes_under_13"))
+    position = replay(live_flowchart, steps(*TO_CHILD_WHO_CANNOT_DECIDE, "sexual_activity_screen:yes_under_13"))
     assert position.at == "minimum_necessary"
     assert position.state["harm_level"] == "serious" and position.state["harm_ground"] == "under_13"
     assert position.state["consent_status"] == "not_needed"
+    assert "consenter" not in position.state  # decided before any parent is asked
 
 
 def test_not_seeking_consent_and_no_risk_ends_with_a_review(live_flowchart):
