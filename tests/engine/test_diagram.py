@@ -159,7 +159,7 @@ def test_a_conditional_route_is_one_arrow_per_target_labelled_with_the_condition
 
 def test_an_answer_offered_only_sometimes_says_so_on_its_arrow(live_dot):
     _, edges = statements(live_dot)
-    fraser_no = [flat(a["label"]) for s, t, a in edges if s == "n:fraser_check" and t == "n:consent_outcome"]
+    fraser_no = [flat(a["label"]) for s, t, a in edges if s == "n:fraser_check" and t == "n:sexual_activity_screen"]
     assert fraser_no == ["No (not offered if the mother is under 16)"]
 
 
