@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from isg.casestudies.content import CaseStudyError, load_library, replay_walks
-from isg.engine import load_flowchart, replay
+from isg.engine import allowed_answers, load_flowchart, replay
 
 ROOT = Path(__file__).resolve().parents[2]
 FLOWCHART = ROOT / "flowchart" / "information-sharing.yaml"
@@ -34,7 +34,8 @@ EXPECTED = {
                                                 "recipient_check:yes_social_care"]),
              ("outcome_seek_advice", ["parental_responsibility:yes_safe", "consent_outcome:refused", "seek_advice:unresolved"])],
     "cs06": [("outcome_share_with_consent", ["consent_outcome:given"]), ("outcome_share_without_consent", ["harm_threshold:yes_others_serious_harm"])],
-    "cs07": [("outcome_share_without_consent", ["consent_outcome:refused", "harm_threshold:yes_others_serious_harm"]),
+    "cs07": [("outcome_share_without_consent", ["consent_outcome:refused", "harm_threshold:yes_another_adult_at_risk",
+                                                "recipient_check:yes_social_care"]),
              ("outcome_share_without_consent", ["adult_capacity_doubt:yes", "lacks_capacity:no_or_unsafe", "best_interests:share",
                                                 "best_interests_harm:adult_at_risk", "recipient_check:yes_social_care"]),
              ("outcome_share_anonymised", ["identifiable:no"]),
@@ -58,17 +59,19 @@ EXPECTED = {
     "cs16": [("outcome_share_without_consent|outcome_share_limited", ["confidential:yes", "public_interest_balance:share_full|public_interest_balance:share_limited"]),
              ("outcome_do_not_share", ["requester_verified:yes", "consent_outcome:refused", "harm_threshold:lower_level_need", "public_interest_balance:no"]),
              ("outcome_share_without_consent", ["harm_threshold:lower_level_need", "public_interest_balance:share_full"])],
-    "cs17": [("outcome_share_without_consent", ["statutory_duty:no_or_power_only", "sexual_activity_screen:yes_abuse_or_exploitation"]),
+    "cs17": [("outcome_share_without_consent", ["statutory_duty:no_or_power_only", "child_competence:competent", "fraser_check:yes",
+                                                "sexual_activity_flags:yes_flags", "harm_threshold:yes_child_significant_harm"]),
              ("outcome_share_without_consent", ["statutory_duty:no_or_power_only", "confidential:partly", "harm_threshold:yes_child_significant_harm"])],
     "cs18": [("outcome_share_without_consent|outcome_share_limited", ["statutory_duty:no_or_power_only", "harm_threshold:yes_child_significant_harm",
                                                                        "secure_method:in_person_meeting"]),
              ("outcome_share_without_consent", ["statutory_duty:yes_duty", "duty_basis:none_of_these"])],
-    "cs19": [("outcome_share_without_consent", ["child_competence:not_competent", "consent_outcome:refused", "harm_threshold:yes_child_significant_harm",
-                                                "inform_person:will_inform"])],
-    "cs20": [("outcome_do_not_share", ["sexual_activity_screen:no", "fraser_check:yes", "sexual_activity_flags:no_flags"]),
-             ("outcome_share_without_consent", ["sexual_activity_screen:yes_abuse_or_exploitation"]),
-             ("outcome_share_without_consent", ["sexual_activity_screen:yes_under_13"]),
-             ("outcome_share_without_consent", ["consent_from_whom:unborn_baby", "mother_age:under_16", "sexual_activity_screen:yes_abuse_or_exploitation"])],
+    "cs19": [("outcome_share_without_consent", ["child_competence:not_competent", "sexual_activity_screen:no", "consent_outcome:refused",
+                                                "harm_threshold:yes_child_significant_harm", "inform_person:will_inform"])],
+    "cs20": [("outcome_do_not_share", ["child_competence:competent", "fraser_check:yes", "sexual_activity_flags:no_flags", "consent_outcome:refused"]),
+             ("outcome_share_without_consent", ["fraser_check:yes", "sexual_activity_flags:yes_flags", "harm_threshold:yes_child_significant_harm"]),
+             ("outcome_share_without_consent", ["fraser_check:yes", "sexual_activity_flags:under_13"]),
+             ("outcome_share_without_consent", ["consent_from_whom:unborn_baby", "mother_age:under_16", "sexual_activity_flags:yes_flags"]),
+             ("outcome_share_without_consent", ["consent_safe_to_ask:not_needed_to_protect", "harm_threshold:under_13"])],
     "cs21": [("outcome_share_without_consent", ["consent_from_whom:unborn_baby", "mother_age:18_plus", "harm_threshold:yes_child_significant_harm"]),
              ("outcome_share_without_consent", ["start:want_to_request", "harm_threshold:yes_child_significant_harm"]),
              ("outcome_share_no_consent_needed", ["statutory_duty:yes_duty", "duty_basis:s47_request"])],
@@ -83,11 +86,14 @@ ALTERNATIVE = {
     ("cs04", "if_no_reason_were_given"), ("cs05", "if_the_manager_said_no"), ("cs07", "the_day_the_bus_broke_down"),
     ("cs07", "if_ted_were_not_restrained"), ("cs10", "asked_at_the_visit"), ("cs12", "if_jenny_were_16_or_17"),
     ("cs16", "health_visitor_manager_says_no"), ("cs18", "if_section_115_were_taken_for_a_duty"), ("cs20", "first_visit_if_under_13"),
-    ("cs20", "second_visit_as_pregnancy"), ("cs21", "if_section_47_enquiries_were_opened"), ("gp3", "mother_aged_16_or_17"),
+    ("cs20", "second_visit_as_pregnancy"), ("cs20", "second_visit_if_she_may_have_been_under_13"),
+    ("cs21", "if_section_47_enquiries_were_opened"), ("gp3", "mother_aged_16_or_17"),
 }
 WALKS = sum(len(walks) for walks in EXPECTED.values())
-# `flowchart replay` against flowchart 1.0.1 before the 1.1 re-walk listed 22 uncovered answers.
+# `flowchart replay` against flowchart 1.0.1 before the 1.1 re-walk listed 22 uncovered answers, and
+# against 1.2.0 before its under-13 re-walk (the screen moved after `confidential`) 19.
 UNCOVERED_BEFORE_1_1 = 22
+UNCOVERED_BEFORE_THE_1_2_0_REWALK = 19
 # The answers of flowchart 1.2 that no example reaches, and why (flowchart.md 8.4 asks for as few as
 # the source honestly supports). A newly uncovered answer fails the test; covering one of these is welcome.
 UNCOVERED_IN_1_2 = {
@@ -103,9 +109,12 @@ UNCOVERED_IN_1_2 = {
     # when support is exhausted (cs04's alternative waits earlier, at mca_support: not_yet), or who puts
     # others at serious risk.
     "best_interests: do_not_share", "best_interests: wait_and_review", "best_interests_harm: others_at_risk",
-    # Every child under 16 passes sexual_activity_screen first, which already asks about under 13 and
-    # signs of sexual abuse or exploitation: these answers follow a "no" there only if the facts change.
-    "sexual_activity_flags: under_13", "sexual_activity_flags: yes_flags", "harm_threshold: under_13",
+    # The screen asks a child who cannot decide (or one who can, about something other than sexual
+    # activity). The source's only sexual-activity cases, Jackie (cs17) and Natasha (cs20), are
+    # competent children and the information is about sexual activity, so they go through
+    # fraser_check: yes to sexual_activity_flags; the younger children who cannot decide show no sign
+    # of sexual activity, abuse or exploitation, and an alternative would have to invent one.
+    "sexual_activity_screen: yes_under_13", "sexual_activity_screen: yes_abuse_or_exploitation",
     # Where a parent decides for a child, the source shows asking them was safe, or an earlier question
     # already said asking was unsafe.
     "parental_responsibility: no_or_unsafe",
@@ -180,11 +189,13 @@ def test_replay_json_lists_every_walk_and_only_the_uncovered_answers_the_source_
     report = json.loads(out.getvalue())
     assert len(report["walks"]) == WALKS
     assert {"case", "walk", "expected_outcome", "outcome", "path"} <= set(report["walks"][0])
-    assert len(report["uncovered"]) < UNCOVERED_BEFORE_1_1, report["uncovered"]
+    assert len(report["uncovered"]) < UNCOVERED_BEFORE_THE_1_2_0_REWALK < UNCOVERED_BEFORE_1_1, report["uncovered"]
     assert set(report["uncovered"]) <= UNCOVERED_IN_1_2, sorted(set(report["uncovered"]) - UNCOVERED_IN_1_2)
     for route in ("adult_capacity_doubt: yes", "mca_functional", "mca_causation", "consent_from_whom: unborn_baby", "mother_age",
                   "mother_age: under_16", "mother_age: 18_plus", "consent_outcome: pressured", "consent_outcome: unable_right_now",
-                  "requester_verified", "requester_verified: no", "sexual_activity_screen", "sexual_activity_screen: yes_under_13",
+                  "requester_verified", "requester_verified: no", "sexual_activity_screen", "sexual_activity_screen: no",
+                  "sexual_activity_flags: yes_flags", "sexual_activity_flags: under_13", "harm_threshold: under_13",
+                  "harm_threshold: yes_another_adult_at_risk",
                   "duty_basis", "duty_basis: s47_request", "duty_basis: none_of_these", "best_interests_harm",
                   "best_interests_harm: no_abuse", "emergency_check: yes", "identifiable: no", "purpose: no",
                   "consent_from_whom: young_person_16_17", "seek_advice: unresolved", "recipient_check: no", "secure_method: other"):
@@ -210,8 +221,9 @@ def test_the_routes_no_example_reached_before_1_1_are_each_worked(library, flowc
            ("lacks_capacity", "no_or_unsafe"), ("best_interests", "share"), ("best_interests_harm", "child_at_risk")]
     assert ("cs02", "main") in walks_with(*mca)
     assert ("cs07", "ted") in walks_with(("mca_causation", "yes"), ("best_interests", "share"), ("best_interests_harm", "adult_at_risk"))
-    assert walks_with(("sexual_activity_screen", "yes_under_13"))
-    assert walks_with(("consent_from_whom", "unborn_baby"), ("mother_age", "under_16"), ("sexual_activity_screen", "yes_abuse_or_exploitation"))
+    assert walks_with(("sexual_activity_flags", "under_13"))
+    assert walks_with(("harm_threshold", "under_13"))
+    assert walks_with(("consent_from_whom", "unborn_baby"), ("mother_age", "under_16"), ("sexual_activity_flags", "yes_flags"))
     assert walks_with(("consent_from_whom", "unborn_baby"), ("mother_age", "16_17"), ("adult_capacity_doubt", "no"))
     assert walks_with(("mca_causation", "no"), ("consent_outcome", "pressured"))
 
@@ -227,7 +239,11 @@ def test_1_1_rewalks_follow_section_7_4_as_1_2_changes_them(library, flowchart):
     assert ("harm_threshold", "lower_level_need") not in paths["cs18", "family3_housing_trust"][1]
     assert ("harm_threshold", "yes_child_significant_harm") in paths["cs18", "family3_housing_trust"][1]
     cs17 = paths["cs17", "main"]
-    assert ("sexual_activity_screen", "yes_abuse_or_exploitation") in cs17[1]  # Jackie: the screen decides it before her consent
+    # Jackie's competence, then the signs of exploitation decide it before her consent (as in 1.1)
+    assert [step for step in cs17[1] if step[0] in ("child_competence", "fraser_check", "sexual_activity_flags", "harm_threshold")] == [
+        ("child_competence", "competent"), ("fraser_check", "yes"), ("sexual_activity_flags", "yes_flags"),
+        ("harm_threshold", "yes_child_significant_harm")]
+    assert "consent_outcome" not in [node for node, _ in cs17[1]]
     assert "children's social care" in " ".join(s.commentary for s in cs17[0].steps if s.node == "recipient_check")
     request = paths["cs21", "request_history"]
     assert request[1][0] == ("start", "want_to_request")
@@ -237,13 +253,13 @@ def test_1_1_rewalks_follow_section_7_4_as_1_2_changes_them(library, flowchart):
 # flowchart.md 8.4: the walks that answered manager_approval, and the approval the app now asks for.
 APPROVAL_MODES = {
     ("cs01", "main"): "before_sharing", ("cs02", "main"): "before_sharing", ("cs05", "should_have"): "after_sharing",
-    ("cs06", "todd"): "before_sharing", ("cs07", "main"): "before_sharing", ("cs07", "ted"): "after_sharing",
+    ("cs06", "todd"): "before_sharing", ("cs07", "main"): "after_sharing", ("cs07", "ted"): "after_sharing",
     ("cs08", "main"): "before_sharing", ("cs09", "main"): "before_sharing", ("cs10", "main"): "before_sharing",
     ("cs10", "marac"): "after_sharing", ("cs11", "main"): "before_sharing", ("cs12", "main"): "after_sharing",
     ("cs16", "teacher_to_health_visitor"): "before_sharing", ("cs17", "main"): "before_sharing", ("cs18", "family3_housing_trust"): "before_sharing",
     ("cs19", "main"): "after_sharing", ("cs20", "second_visit"): "after_sharing", ("cs21", "what_should_have_happened"): "after_sharing",
     ("cs07", "the_day_the_bus_broke_down"): "after_sharing", ("cs07", "if_ted_were_not_restrained"): "before_sharing",
-    ("cs21", "if_section_47_enquiries_were_opened"): "none",
+    ("cs21", "if_section_47_enquiries_were_opened"): "none", ("cs20", "second_visit_if_she_may_have_been_under_13"): "after_sharing",
 }
 
 
@@ -291,17 +307,32 @@ def test_n12_one_decision_per_person_the_parents_information_on_the_adult_route(
         assert ("consent_from_whom", "child_under_16") in child, case_id
 
 
-def test_every_child_under_16_passes_the_under_13_screen(library, flowchart):
-    """S5 on the worked examples: no non-emergency, non-duty walk about a child under 16 skips it."""
-    screened = 0
+def test_every_child_under_16_meets_the_under_13_question(library, flowchart):
+    """S5 on the worked examples, as 1.2.0 places the question: no non-emergency, non-duty walk about a
+    child under 16 (or a pregnant girl under 16) ends without meeting a question that offers the under-13
+    answer: the screen, the sexual-activity question or the harm question. A child who cannot decide meets
+    the screen before a parent is asked; the screen never comes before the confidentiality question."""
+    under_13 = {"sexual_activity_screen": "yes_under_13", "sexual_activity_flags": "under_13", "harm_threshold": "under_13"}
+    met = dict.fromkeys(under_13, 0)
     for case in library.cases:
         for walk in case.walks:
             state = _final_state(flowchart, walk)
             under_16 = state.get("subject_type") == "child_under_16" or state.get("mother_age") == "under_16"
-            if under_16 and not state.get("emergency") and not state.get("duty"):
-                assert any(s.node == "sexual_activity_screen" for s in walk.steps), (case.id, walk.id)
-                screened += 1
-    assert screened >= 15
+            if not under_16 or state.get("emergency") or state.get("duty"):
+                continue
+            steps = walk.engine_steps()
+            offered = {step.node for i, step in enumerate(steps)
+                       if step.node in under_13 and under_13[step.node] in allowed_answers(flowchart, replay(flowchart, steps[:i]))}
+            assert offered, (case.id, walk.id)
+            for node in offered:
+                met[node] += 1
+            nodes = [s.node for s in walk.steps]
+            if "child_competence" in nodes and state.get("capacity") == "not_competent":
+                assert nodes[nodes.index("child_competence") + 1] == "sexual_activity_screen", (case.id, walk.id)
+            if "sexual_activity_screen" in nodes:
+                assert nodes.index("confidential") < nodes.index("sexual_activity_screen"), (case.id, walk.id)
+    assert all(met.values()), met
+    assert sum(met.values()) >= 15
 
 
 def test_alternative_walks_are_marked_and_say_what_they_change(library):

@@ -77,6 +77,9 @@ WALKS = {
                                       *TAIL_OTHER),
 }
 
+# A child under 16 meets the under-13 question where 1.2.0 asks it: the screen after `confidential` where
+# consent is weighed (a child who cannot decide, or one who can about something other than sexual
+# activity), `sexual_activity_flags` on the Fraser route, or `harm_threshold` when consent is not sought.
 TO_CHILD = ("start:want_to_share", "emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only",
             "identifiable:yes", "consent_from_whom:child_under_16")
 EXTRA_WALKS = {

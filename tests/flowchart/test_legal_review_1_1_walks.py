@@ -319,17 +319,19 @@ REWALKS: dict[str, Rewalk] = {
         "N1", "control: best interests with no abuse suspected is approved before sharing and may be 'not approved'",
         SHARE_WITHOUT, BEFORE, capacity="lacks_capacity", harm_level=None, harm_ground=None),
     "n02_pregnant_u16_not_competent_not_asked_yet": refused(
-        "N2", "f02a: a pregnant girl under 16 passes the screen, and 'not asked yet' is not offered (unless mother_age: under_16)",
+        "N2", "f02a: a pregnant girl under 16 who cannot decide passes the screen before a parent is asked, and 'not asked yet' "
+        "is not offered (unless mother_age: under_16)",
         14, "consent_outcome", "not_asked_yet", NOT_OFFERED),
     "n02_pregnant_u16_not_competent_parent_agrees": ends(
         "N2", "a pregnant girl under 16 who cannot decide, the parent agrees: the screen was asked, the DSL line shows",
         WITH_CONSENT, NONE, mother_age="under_16", capacity="not_competent", consenter="pr_holder"),
     "n02_pregnant_u16_under_13": ends(
-        "N2", "a pregnant girl under 16 who may have been under 13: serious, referred to the police now",
+        "N2", "a pregnant girl under 16 who may have been under 13, consent not needed: the harm question offers 'under 13'; "
+        "serious, referred to the police now",
         SHARE_WITHOUT, AFTER, mother_age="under_16", harm_level="serious", harm_ground="under_13",
-        consent_status="not_needed", recipient_kind="police"),
+        consent_status="not_needed", sexual_flags=True, recipient_kind="police"),
     "n02_child_not_competent_under_13": ends(
-        "N2", "f02b: a child who cannot decide, sexual activity under 13: the screen comes before any parent",
+        "N2", "f02b: a child who cannot decide, sexual activity under 13: the screen comes before any parent is asked",
         SHARE_WITHOUT, AFTER, subject_type="child_under_16", harm_ground="under_13", consent_status="not_needed",
         sexual_flags=True, consenter=None),
     "n02_child_not_competent_not_asked_yet": ends(
@@ -379,6 +381,11 @@ REWALKS: dict[str, Rewalk] = {
     "n06_flags_then_lower_level_child_asked": ends(
         "N6", "f06b: signs of exploitation, lower-level need: the child is asked first; sharing waits for approval",
         SHARE_WITHOUT, BEFORE, sexual_flags=True, consent_status="refused", public_interest="share_full"),
+    "n06_flags_then_lower_level_child_refuses_not_shared": ends(
+        "N6", "signs of exploitation short of significant harm: the child is asked, refuses, the public interest "
+        "does not outweigh it: Do not share, reviewed",
+        DO_NOT_SHARE, NONE, sexual_flags=True, consent_status="refused", harm_level="wellbeing", public_interest="no",
+        review_required=True),
     "n07_16_17_refuses_no_risk": ends(
         "N7", "f05: a 16/17-year-old refuses, no risk: the young person's lines, none for adults",
         DO_NOT_SHARE, NONE, subject_type="young_person_16_17", consent_status="refused", review_required=None),
@@ -429,9 +436,9 @@ REWALKS: dict[str, Rewalk] = {
         SHARE_WITHOUT, AFTER, duty=None, duty_basis=None, harm_ground="child_significant_harm",
         recipient_route="statutory"),
     "n15_own_observations_confidential_no": refused(
-        "N15", "f15: the plain 'No' is split into 'already public' and 'trivial'", 8, "confidential", "no", SPLIT_ANSWER),
+        "N15", "f15: the plain 'No' is split into 'already public' and 'trivial'", 7, "confidential", "no", SPLIT_ANSWER),
     "n15_own_observations_trivial": ends(
-        "N15", "f15 answered 'trivial': not confidential, and still approved before sharing",
+        "N15", "f15 answered 'trivial': not confidential, still screened for a child under 16, and approved before sharing",
         NO_CONSENT_NEEDED, BEFORE, confidential="no", not_confidential_reason="trivial", duty=None),
     "old_f1_serious_harm_other_recipient": ends(
         "F1", "f01c/old F1a-b: serious harm to another recipient: approve, return or escalate, never a plain 'no'",
@@ -443,7 +450,7 @@ REWALKS: dict[str, Rewalk] = {
         "F4", "consent under pressure, no risk: Do not share, reviewed",
         DO_NOT_SHARE, NONE, consent_status="pressured", review_required=True),
     "old_f5_pregnant_u16_competent_fraser_no": refused(
-        "F5", "a competent pregnant girl under 16 cannot answer 'not sexual health'", 13, "fraser_check", "no",
+        "F5", "a competent pregnant girl under 16 cannot answer 'not sexual health'", 12, "fraser_check", "no",
         NOT_OFFERED),
     "old_f5b_pregnant_u16_competent_under_13": ends(
         "F5", "a competent pregnant girl under 16 who was under 13: serious, to the police now",
@@ -708,18 +715,35 @@ def test_n01_a_plain_no_is_left_only_where_no_one_is_at_risk(v12):
     assert [a.id for a in v12.approver_answers_for(BEFORE, position.state)] == ["approve", "return", "not_approve"]
 
 
-def test_n02_every_child_under_16_meets_the_under_13_screen_before_confidentiality(v12):
-    for name in REWALKS:
+def test_n02_every_child_under_16_meets_the_under_13_question_and_one_who_cannot_decide_the_screen(v12):
+    """N2 as 1.2.0 places the screen: a child under 16 (or a pregnant girl under 16) who cannot decide meets
+    `sexual_activity_screen` before any parent is asked; every walk about one meets a question offering the
+    under-13 answer (the screen, `sexual_activity_flags` or `harm_threshold`, S5); the screen comes after
+    `confidential`."""
+    under_13 = {"sexual_activity_screen": "yes_under_13", "sexual_activity_flags": "under_13", "harm_threshold": "under_13"}
+    not_competent = 0
+    for name, expected in REWALKS.items():
         steps = rewalk_steps(name)
+        if expected.refused:
+            steps = steps[: expected.refused.step - 1]
         nodes = [s.node for s in steps]
         answers = {s.node: s.answer for s in steps}
         child = answers.get("consent_from_whom") == "child_under_16" or answers.get("mother_age") == "under_16"
         duty = answers.get("duty_basis", "none_of_these") != "none_of_these"
         if not child or duty:  # S5: a legal duty (or an emergency) goes straight to what is shared
             continue
-        assert "sexual_activity_screen" in nodes, name
-        if "confidential" in nodes:
-            assert nodes.index("sexual_activity_screen") < nodes.index("confidential"), name
+        if answers.get("child_competence") == "not_competent":
+            not_competent += 1
+            assert nodes[nodes.index("child_competence") + 1] == "sexual_activity_screen", name
+            if "parental_responsibility" in nodes:
+                assert nodes.index("sexual_activity_screen") < nodes.index("parental_responsibility"), name
+        if "sexual_activity_screen" in nodes:
+            assert nodes.index("confidential") < nodes.index("sexual_activity_screen"), name
+        if expected.at == "record" and not expected.refused:
+            offered = [s.node for i, s in enumerate(steps)
+                       if s.node in under_13 and under_13[s.node] in allowed_answers(v12, replay(v12, steps[:i]))]
+            assert offered, name
+    assert not_competent >= 5
 
 
 def test_n02_not_asked_yet_is_offered_for_a_child_but_not_for_a_pregnant_girl_under_16(v12):
@@ -769,11 +793,20 @@ def test_n05_not_needed_then_a_lower_level_need_goes_back_to_ask(v12):
 
 
 def test_n06_after_signs_of_exploitation_the_child_is_asked_and_a_no_is_reviewed(v12):
-    for name in ("n06_flags_then_no_risk_child_asked", "n06_flags_then_lower_level_child_asked"):
-        nodes = [s.node for s in rewalk_steps(name)]
+    names = ("n06_flags_then_no_risk_child_asked", "n06_flags_then_lower_level_child_asked",
+             "n06_flags_then_lower_level_child_refuses_not_shared")
+    for name in names:
+        steps = rewalk_steps(name)
+        nodes = [s.node for s in steps]
+        # the restored route: a competent child, about sexual activity, no screen before the signs
+        assert "sexual_activity_screen" not in nodes, name
+        assert [(s.node, s.answer) for s in steps if s.node in ("child_competence", "fraser_check", "sexual_activity_flags")] == [
+            ("child_competence", "competent"), ("fraser_check", "yes"), ("sexual_activity_flags", "yes_flags")], name
         assert nodes[nodes.index("sexual_activity_flags") + 2] == "consent_outcome", name
-    _, _, items = finished(v12, "n06_flags_then_no_risk_child_asked")
-    assert "Signs of abuse or exploitation were recorded" in texts_of(items)
+    for name in ("n06_flags_then_no_risk_child_asked", "n06_flags_then_lower_level_child_refuses_not_shared"):
+        position, outcome, items = finished(v12, name)
+        assert outcome.id == DO_NOT_SHARE and position.state["review_required"] is True, name
+        assert "Signs of abuse or exploitation were recorded" in texts_of(items), name
 
 
 def test_n07_a_16_or_17_year_old_is_a_child(v12):
