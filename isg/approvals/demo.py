@@ -28,7 +28,7 @@ TAIL_SOCIAL_CARE = ("recipient_check:yes_social_care", "secure_method:referral_p
                     "inform_person:will_inform")
 ADULT_CONSENT = (*TO_SUBJECT, "consent_from_whom:adult_18_plus", "confidential:yes", "consent_safe_to_ask:no_safe",
                  "consent_practicable:yes", "adult_capacity_doubt:no")
-CHILD = (*TO_SUBJECT, "consent_from_whom:child_under_16", "sexual_activity_screen:no", "confidential:yes",
+CHILD = (*TO_SUBJECT, "consent_from_whom:child_under_16", "confidential:yes",
          "consent_safe_to_ask:not_needed_to_protect", "harm_threshold:yes_child_significant_harm",
          "minimum_necessary:all_relevant")
 WALKS = {

@@ -20,7 +20,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from isg.decisions.models import Decision
+from isg.decisions.models import WAITING_STATUSES, Decision
 from isg.engine import Flowchart
 from isg.flowchart.services import archived_flowcharts
 from isg.register.filters import RegisterFilter, outcome_choices
@@ -182,6 +182,14 @@ def by_outcome(decisions: QuerySet, flowchart: Flowchart, register_url) -> tuple
     return _breakdown("Decisions by outcome", groups, total), counts
 
 
+def _declines(outcome) -> bool:
+    """An outcome rule that says not to share (in any of its alternatives)."""
+    from isg.engine.model import clauses_of
+
+    conditions = [outcome.when, *outcome.when_any]
+    return any(clause.get("decision") == "do_not_share" for c in conditions for clause in clauses_of(c))
+
+
 def share_split(outcome_counts: dict, flowchart: Flowchart) -> Breakdown:
     """Share, do not share, or neither (advice sought, still open), from the outcome counts alone."""
     outcomes = _all_outcomes(flowchart)
@@ -190,7 +198,7 @@ def share_split(outcome_counts: dict, flowchart: Flowchart) -> Breakdown:
         outcome = outcomes.get(key)
         if outcome is not None and outcome.shares:
             split["share"] += n
-        elif outcome is not None and outcome.when.get("decision") == "do_not_share":
+        elif outcome is not None and _declines(outcome):
             split["do_not_share"] += n
         else:
             split["neither"] += n
@@ -264,9 +272,9 @@ def approval_times(decisions: QuerySet) -> ApprovalTimes:
 
 
 def overdue_count(decisions: QuerySet, now: datetime.datetime | None = None) -> int:
-    """Retrospective approvals past their due time and still awaited (the register's "overdue")."""
+    """Approvals and reviews past their due time and still awaited (the register's "overdue")."""
     now = now or timezone.now()
-    return decisions.filter(status=Decision.Status.AWAITING_APPROVAL, approval__due_at__lt=now).count()
+    return decisions.filter(status__in=WAITING_STATUSES, approval__due_at__lt=now).count()
 
 
 def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, register_url=None) -> Figures:

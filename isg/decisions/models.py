@@ -115,7 +115,7 @@ class Decision(models.Model):
     @property
     def is_waiting(self) -> bool:
         """Waiting for an approver: to approve before sharing, or to review a share already made."""
-        return self.status in (self.Status.AWAITING_APPROVAL, self.Status.AWAITING_REVIEW)
+        return self.status in WAITING_STATUSES
 
     @property
     def is_superseded(self) -> bool:
@@ -218,3 +218,7 @@ class Amendment(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("an amendment is never deleted")
+
+
+# Waiting for an approver's answer: before sharing, or reviewing a share already made.
+WAITING_STATUSES = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)

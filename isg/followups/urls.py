@@ -5,5 +5,5 @@ from . import views
 app_name = "followups"
 urlpatterns = [
     path("", views.todo, name="todo"),
-    path("<int:pk>/complete/", views.complete, name="complete"),
+    path("<int:follow_up_id>/complete/", views.complete, name="complete"),
 ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from isg.lib.forms import ErrorSummaryMixin, PlainTextField
 from isg.lib.htmx import see_other
@@ -31,11 +31,13 @@ def todo(request: HttpRequest) -> HttpResponse:
     return _render(request, CompleteForm(), None)
 
 
-@require_POST
-def complete(request: HttpRequest, pk: int) -> HttpResponse:
-    follow_up = FollowUp.objects.for_user(request.user).filter(pk=pk).select_related("decision").first()
+def complete(request: HttpRequest, follow_up_id: int) -> HttpResponse:
+    # Ownership first: someone else's task is not there at all, whatever the method.
+    follow_up = FollowUp.objects.for_user(request.user).filter(pk=follow_up_id).select_related("decision").first()
     if follow_up is None:
         raise Http404("No such follow-up.")
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     form = CompleteForm(request.POST)
     if not form.is_valid():
         return _render(request, form, follow_up.pk, status=400)

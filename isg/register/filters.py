@@ -138,7 +138,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     flag = forms.ChoiceField(label="Answer recorded in the decision", required=False)
     version = forms.ChoiceField(label="Flowchart version", required=False)
     emergency = forms.ChoiceField(label="Emergency shares only", required=False, choices=[("", ""), (YES, "Yes")])
-    overdue = forms.ChoiceField(label="Overdue approvals only", required=False, choices=[("", ""), (YES, "Yes")])
+    overdue = forms.ChoiceField(label="Overdue approvals and reviews only", required=False, choices=[("", ""), (YES, "Yes")])
 
     def __init__(self, data: QueryDict, *, flowchart: Flowchart, search_expired: bool = False) -> None:
         super().__init__(data)

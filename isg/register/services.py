@@ -24,7 +24,7 @@ from django.utils import timezone
 from isg.access.services import UNSUBMITTED, decisions_visible_to
 from isg.audit import services as audit
 from isg.audit.models import AuditEvent
-from isg.decisions.models import Decision
+from isg.decisions.models import WAITING_STATUSES, Decision
 
 from . import search
 from .filters import RegisterFilter
@@ -115,7 +115,7 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
     if wanted.emergency:
         decisions = decisions.filter(is_emergency=True)
     if wanted.overdue:
-        decisions = decisions.filter(status=Decision.Status.AWAITING_APPROVAL, approval__due_at__lt=timezone.now())
+        decisions = decisions.filter(status__in=WAITING_STATUSES, approval__due_at__lt=timezone.now())
     if wanted.version:
         decisions = decisions.filter(flowchart_version=wanted.version)
     if wanted.flag:

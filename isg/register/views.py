@@ -109,6 +109,6 @@ def _rows(decisions: list[Decision]) -> list[Row]:
             decision=decision,
             outcome_title=outcome.text_for(decision.state, flowchart).title if outcome else decision.outcome,
             overdue=bool(approval and approval.due_at and approval.due_at < now
-                         and decision.status == Decision.Status.AWAITING_APPROVAL),
+                         and decision.is_waiting),
         ))
     return rows

@@ -65,7 +65,7 @@ def kwarg_values(world, route, record: str | None) -> dict[str, str]:
     return {
         "user_id": str(person.pk), "period_id": str(away_period(world).pk), "change_id": str(access_change(world).pk),
         "agency_id": str(world.agency.pk), "organisation_id": str(organisation(world).pk),
-        "job_id": str(export_job(world).public_id),  # an export job of the LSCB's (isg/exports)
+        "job_id": str(export_job(world).public_id), "follow_up_id": str(follow_up(world).pk),  # an export job of the LSCB's (isg/exports)
         "public_id": str(decision.public_id), "index": str(index), "node_id": node,
         "case_id": case.id, "walk_id": case.walks[0].id, "number": "1",
         "uidb64": "MQ", "token": "set-password",
@@ -83,6 +83,20 @@ def export_job(world):
 
     job = ExportJob.objects.filter(requester=world.users["lscb"]).first()
     return job or ExportJob.objects.create(requester=world.users["lscb"], kind="csv", expires_at=timezone.now())
+
+
+def follow_up(world):
+    """The practitioner's follow-up on their submitted decision: a task URL is its owner's alone, 404 to anyone else."""
+    import datetime
+
+    from django.utils import timezone
+
+    from isg.followups.models import FollowUp
+
+    practitioner = world.users["practitioner"]
+    return FollowUp.objects.filter(owner=practitioner).first() or FollowUp.objects.create(
+        decision=world.records["submitted"], kind=FollowUp.Kind.REVIEW, owner=practitioner, created_by=practitioner,
+        due_at=timezone.now() + datetime.timedelta(days=7))
 
 
 def away_period(world):
@@ -134,7 +148,7 @@ def csrf_token(client: Client) -> str:
     return client.cookies["csrftoken"].value
 
 
-def expectation(user, rule, decision, job_owner=None, code_owed=False, view_name="") -> str:
+def expectation(user, rule, decision, owner=None, code_owed=False, view_name="") -> str:
     """What RULES and the record rules say this principal gets: any, login, code, 403, 404 or allowed."""
     if rule.public:
         return "any"
@@ -146,8 +160,8 @@ def expectation(user, rule, decision, job_owner=None, code_owed=False, view_name
         return "404" if rule.record else "403"
     if rule.record and not may(user, decision, rule.action):
         return "404"
-    if job_owner is not None and user != job_owner:
-        return "404"  # an export job is its requester's alone
+    if owner is not None and user != owner:
+        return "404"  # an export job is its requester's alone; a follow-up, its owner's
     return "allowed"
 
 
@@ -213,8 +227,9 @@ def test_every_principal_gets_what_the_rules_say_and_no_canary_leaks(route, worl
                 client = Client(enforce_csrf_checks=True, raise_request_exception=False)
                 if user is not None:
                     client.force_login(user)
-                job_owner = world.users["lscb"] if "<uuid:job_id>" in route.route else None
-                expected = expectation(user, rule, decision, job_owner, code_owed, view_name)
+                owner = (world.users["lscb"] if "<uuid:job_id>" in route.route
+                         else world.users["practitioner"] if "<int:follow_up_id>" in route.route else None)
+                expected = expectation(user, rule, decision, owner, code_owed, view_name)
                 response = request(client, method, url, decision)
                 problem = verdict(expected, response, method, staff_route)
                 content = b"".join(response.streaming_content) if response.streaming else response.content

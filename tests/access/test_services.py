@@ -90,8 +90,10 @@ def test_routed_and_escalated_decisions_are_visible_to_that_manager_only(team):
     _approval(decision, approver=team["peer_manager"], routed_by=Approval.RoutedBy.DEPUTY)
     assert decision.pk in visible(team["peer_manager"])
     assert may(team["peer_manager"], decision, "approve")
-    _approval(decision, approver=team["peer_manager"], escalated_to=team["other_manager"])
-    assert decision.pk in visible(team["other_manager"])
+    # Escalation hands it to the next approver up: responsibility, and with it the power to act, moves.
+    _approval(decision, approver=team["other_manager"], escalated_to=team["other_manager"], level=1)
+    assert decision.pk in visible(team["other_manager"]) and may(team["other_manager"], decision, "approve")
+    assert not may(team["peer_manager"], decision, "approve")
 
 
 def test_the_agency_queue_is_visible_to_every_manager_of_that_agency(team):

@@ -80,7 +80,7 @@ def test_demo_data_loads_two_agencies_and_a_user_per_role(settings):
     assert Agency.objects.count() == 2
     assert set(User.objects.values_list("username", flat=True)) == {
         "practitioner", "practitioner2", "manager", "deputy", "director", "manager2", "lscb", "trainer", "admin",
-        "admin2",
+        "admin2", "dpo",
     }
     practitioner, other = User.objects.get(username="practitioner"), User.objects.get(username="practitioner2")
     assert practitioner.agency != other.agency and practitioner.line_manager.username == "manager"

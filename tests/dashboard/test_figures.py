@@ -90,7 +90,7 @@ def test_reasons_for_not_informing(world):
     found = figures(world.users["lscb"]).not_informing
     assert counts(found) == {"increases_risk": 1, "cannot_contact": 1}
     assert found.total == 2
-    assert found.bars[0].label.startswith("Telling them would increase the risk of serious harm")
+    assert found.bars[0].label.startswith("Telling them would increase the risk of harm")
 
 
 @pytest.mark.parametrize(("query", "total", "outcomes"), [

@@ -67,8 +67,8 @@ def test_the_csv_streams_with_a_bom_and_every_state_flag_column(people, decision
             assert bool(row[f"state.{name}.label"]) == (value is not None), name
     emergency = next(r for r in rows if r["case_reference"] == "SOUTH-1")
     assert emergency["emergency"] == "true" and emergency["requires_approval"] == "true"
-    assert emergency["status"] == Decision.Status.AWAITING_APPROVAL
-    assert emergency["status_label"] == Decision.Status.AWAITING_APPROVAL.label
+    assert emergency["status"] == Decision.Status.AWAITING_REVIEW
+    assert emergency["status_label"] == Decision.Status.AWAITING_REVIEW.label
     assert next(r for r in rows if r["case_reference"] == "NORTH-1")["state.consent_status"] == "given"
 
 

@@ -64,14 +64,14 @@ def test_the_facts_survive_for_statistics(cases):
         (s["node"], s["answer"], s["answered_at"]) for s in decision.path
     ]
     fields = {k: v for step in stored.path for k, v in step["fields"].items()}
-    assert fields["duty_basis"] == "court_order" and fields["not_informing_reason"] == "increases_risk"
+    assert fields["not_informing_reason"] == "increases_risk"
     assert fields["accuracy_confirmed"] == "yes" and fields["inform_by"] == "1 1 2099"
-    assert fields["duty_provision"] == fields["inform_who"] == fields["summary"] == ""
+    assert fields["purpose_statement"] == fields["inform_who"] == fields["summary"] == ""
     assert all(step["rationale"] == "" for step in stored.path)
     assert stored.record == {"review_owner": "", "review_date": "1 1 2099", "follow_up": ""}
     assert list(stored.events.order_by("id").values_list("id", "kind", "node", "answer", "actor_id", "at", "revision")) == events_before
     submitted = stored.events.get(kind=DecisionEvent.Kind.SUBMITTED)
-    assert submitted.payload == {"outcome": decision.outcome, "state": decision.state}
+    assert submitted.payload == {"outcome": decision.outcome, "state": decision.state, "approval_mode": "before_sharing"}
     amendment = Amendment.objects.get(decision=decision)
     assert (amendment.reason, amendment.text, amendment.author_id) == ("", "", cases.owner.pk)
     assert stored.revision == decision.revision + 1  # a form still open on the old text is stale
