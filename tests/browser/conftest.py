@@ -93,7 +93,28 @@ def no_js_page(browser, live_server, browser_user):
 _axe = Axe()
 
 
+# GOV.UK Frontend's conditional reveal sets aria-expanded on the radio or checkbox that reveals the
+# extra question. ARIA 1.2 does not list it for those roles, so axe reports it; the Design System
+# keeps it on purpose because screen readers announce it (alphagov/govuk-frontend#979, a documented
+# known issue; w3c/aria#1404). Only that one attribute on those inputs is set aside; every other
+# check, on every element, still fails the test.
+_GOVUK_REVEAL_INPUT = re.compile(r'class="govuk-(radios|checkboxes)__input"')
+_ONLY_ARIA_EXPANDED = re.compile(r'^ARIA attribute is not allowed: aria-expanded="(true|false)"$')
+
+
+def _is_govuk_conditional_reveal(violation: dict) -> bool:
+    if violation["id"] != "aria-allowed-attr":
+        return False
+    for node in violation["nodes"]:
+        messages = [check["message"] for check in node["any"] + node["all"] + node["none"]]
+        if not (_GOVUK_REVEAL_INPUT.search(node["html"]) and messages
+                and all(_ONLY_ARIA_EXPANDED.match(m) for m in messages)):
+            return False
+    return True
+
+
 def assert_accessible(page: Page) -> None:
     """axe-core finds no violations on the page as it is now. Use a JavaScript page: axe cannot run without it."""
     results = _axe.run(page)
-    assert results.violations_count == 0, results.generate_report()
+    violations = [v for v in results.response["violations"] if not _is_govuk_conditional_reveal(v)]
+    assert not violations, results.generate_report()

@@ -21,9 +21,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOT = "/tmp/path-diagram-outcome.png"
 NOT_SURE_PATH = ["emergency_check:no", "purpose:yes", "statutory_duty:no_or_power_only", "identifiable:yes",
-                 "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
-                 "consent_safe_to_ask:yes_unsafe", "harm_threshold:yes_serious", "manager_approval:approved",
-                 "minimum_necessary:all_relevant", "recipient_check:yes", "secure_method:secure_email",
+                 "consent_from_whom:adult_18_plus", "confidential:not_sure", "seek_advice:resolved", "confidential:yes",
+                 "consent_safe_to_ask:yes_unsafe", "harm_threshold:yes_others_serious_harm",
+                 "minimum_necessary:all_relevant", "recipient_check:yes_other", "secure_method:secure_email",
                  "inform_person:will_inform"]
 WALK = ("cs07", "main")  # a worked walk with "I'm not sure" and advice on it
 

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from tests.engine.walks import WALKS
 
 from .conftest import assert_accessible, sign_in
-from .walking import answer, record, start, walk
+from .walking import answer, guidance, record, start, walk
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,7 +25,7 @@ def walk_to(page, base_url, outcome_id):
     start(page, base_url, direction)
     walk(page, list(WALKS[outcome_id][1:]))
     record(page)
-    expect(page.locator("h1")).to_contain_text(FOUR_OUTCOMES[outcome_id], ignore_case=True)
+    expect(guidance(page)).to_contain_text(FOUR_OUTCOMES[outcome_id], ignore_case=True)
 
 
 def test_walks_to_four_outcomes_with_javascript_without_reloading(signed_in_page, live_server, console_errors):
@@ -40,7 +40,7 @@ def test_walks_to_four_outcomes_with_javascript_without_reloading(signed_in_page
         assert page.evaluate("window.__stillSamePage === true")
         walk(page, pairs[-1:])
         record(page)
-        expect(page.locator("h1")).to_contain_text(FOUR_OUTCOMES[outcome_id], ignore_case=True)
+        expect(guidance(page)).to_contain_text(FOUR_OUTCOMES[outcome_id], ignore_case=True)
     assert console_errors == []
 
 
@@ -55,19 +55,19 @@ def test_back_and_change_links_rewalk_the_decision(browser, live_server, browser
     page = context.new_page()
     sign_in(page, live_server.url, browser_user.username)
     start(page, live_server.url, "asked_to_share")
-    walk(page, ["emergency_check:no", "purpose:yes"])
+    walk(page, ["requester_verified:yes", "emergency_check:no", "purpose:yes"])
     page.get_by_role("link", name="Back", exact=True).click()
-    expect(page).to_have_url(re.compile(r"/steps/2/purpose/$"))
+    expect(page).to_have_url(re.compile(r"/steps/3/purpose/$"))
     expect(page.locator('input[name="answer"][value="yes"]')).to_be_checked()
     page.go_back()
-    expect(page).to_have_url(re.compile(r"/steps/3/statutory_duty/$"))
-    walk(page, list(WALKS["outcome_share_no_consent_needed"][3:]))
+    expect(page).to_have_url(re.compile(r"/steps/4/statutory_duty/$"))
+    walk(page, list(WALKS["outcome_share_no_consent_needed"][4:]))
     page.get_by_role("link", name=re.compile(r"Change\s+your answer to: Does the law require you")).click()
-    expect(page).to_have_url(re.compile(r"/steps/3/statutory_duty/\?return=check$"))
+    expect(page).to_have_url(re.compile(r"/steps/4/statutory_duty/\?return=check$"))
     answer(page, "statutory_duty", "no_or_power_only")
-    expect(page).to_have_url(re.compile(r"/steps/4/identifiable/$"))
+    expect(page).to_have_url(re.compile(r"/steps/5/identifiable/$"))
     answer(page, "identifiable", "no")
-    expect(page).to_have_url(re.compile(r"/steps/5/minimum_necessary/$"))
+    expect(page).to_have_url(re.compile(r"/steps/6/minimum_necessary/$"))
     context.close()
 
 
@@ -79,12 +79,13 @@ def test_the_urgent_button_says_who_to_contact_and_the_record_continues(signed_i
     expect(page.locator("h2", has_text="Who to contact now")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("button", name="Complete the record").click()
-    expect(page).to_have_url(re.compile(r"/minimum_necessary/$"))
-    walk(page, ["minimum_necessary:all_relevant", "recipient_check:yes", "secure_method:phone_then_written",
-                "inform_person:will_inform"])
+    # Who it is about is not known yet: the button asks that first, then goes straight to what to share.
+    expect(page).to_have_url(re.compile(r"/consent_from_whom/$"))
+    walk(page, ["consent_from_whom:child_under_16", "minimum_necessary:all_relevant", "recipient_check:yes_social_care",
+                "secure_method:phone_then_written", "inform_person:will_inform"])
     record(page)
-    expect(page.locator("h1")).to_contain_text("someone is in danger")
-    expect(page.get_by_text("Waiting for approval afterwards")).to_be_visible()
+    expect(guidance(page)).to_contain_text("someone is in danger")
+    expect(page.locator("h1")).to_have_text("Share now: your approver reviews it today")
 
 
 def test_every_page_type_of_the_walk_passes_axe(signed_in_page, live_server, page):
@@ -101,7 +102,7 @@ def test_every_page_type_of_the_walk_passes_axe(signed_in_page, live_server, pag
     assert_accessible(page)  # a question with errors
     start(page, live_server.url, "asked_to_share")
     assert_accessible(page)  # a question
-    walk(page, ["emergency_check:no", "purpose:no"])
+    walk(page, ["requester_verified:yes", "emergency_check:no", "purpose:no"])
     assert_accessible(page)  # check answers
     record(page)
     assert_accessible(page)  # outcome

@@ -15,7 +15,9 @@ def start(page: Page, base_url: str, direction: str, case_reference: str = "BROW
     page.locator(f'input[name="answer"][value="{direction}"]').check()
     page.locator("#id_summary").fill(FIELD_VALUES["summary"])
     page.get_by_role("button", name="Continue").click()
-    expect(page).to_have_url(re.compile(r"/steps/1/emergency_check/$"))
+    # Flowchart 1.2 checks who is asking before anything else when someone asks for information.
+    first = "requester_verified" if direction == "asked_to_share" else "emergency_check"
+    expect(page).to_have_url(re.compile(rf"/steps/1/{first}/$"))
 
 
 def fill_details(form, answer_value: str) -> None:
@@ -61,3 +63,8 @@ def walk(page: Page, pairs: list[str]) -> None:
 def record(page: Page) -> None:
     page.get_by_role("button", name="Record this decision").click()
     expect(page).to_have_url(re.compile(r"/outcome/$"))
+
+
+def guidance(page: Page):
+    """The outcome page's "What the guidance supports" line (the heading above it is the status)."""
+    return page.locator("h2", has_text="What the guidance supports").locator("xpath=following-sibling::p[1]")

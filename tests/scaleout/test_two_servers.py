@@ -111,7 +111,7 @@ def test_an_approval_made_on_one_server_makes_the_form_open_on_the_other_stale_a
     sign_in(manager_browser, "manager", PASSWORD)
     url = f"/approvals/{decision.public_id}/"
     open_on_a = manager_browser.send("GET", url).text  # a tab left open on server A
-    assert "What do you decide?" in open_on_a
+    assert "Your decision" in open_on_a and "Send your decision" in open_on_a
 
     manager_browser.use(B)
     on_b = manager_browser.send("GET", url).text
@@ -124,7 +124,7 @@ def test_an_approval_made_on_one_server_makes_the_form_open_on_the_other_stale_a
     manager_browser.use(A)
     stale = manager_browser.send("POST", url, {
         "csrfmiddlewaretoken": form_value(open_on_a, "csrfmiddlewaretoken"),
-        "revision": form_value(open_on_a, "revision"), "action": "not_approve", "reason": "Changed my mind",
+        "revision": form_value(open_on_a, "revision"), "action": "escalate", "reason": "Changed my mind",
     })
     assert stale.status in (302, 303) and stale.location.endswith(url)
     shown = manager_browser.send("GET", stale.location).text
@@ -132,7 +132,7 @@ def test_an_approval_made_on_one_server_makes_the_form_open_on_the_other_stale_a
     assert manager_browser.served_by[-2:] == [A, A]
 
     decision.refresh_from_db()
-    assert decision.status == Decision.Status.APPROVED  # the stale "do not approve" changed nothing
+    assert decision.status == Decision.Status.APPROVED  # the stale escalation changed nothing
     kinds = list(decision.events.values_list("kind", flat=True))
     assert kinds.count(DecisionEvent.Kind.APPROVED) == 1
     assert DecisionEvent.Kind.NOT_APPROVED not in kinds
