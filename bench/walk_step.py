@@ -40,8 +40,8 @@ HOST = "127.0.0.1"
 PASSWORD = "bench-password-not-secret"
 WALK = [
     ("start", "want_to_share"), ("emergency_check", "no"), ("purpose", "yes"), ("statutory_duty", "no_or_power_only"),
-    ("identifiable", "yes"), ("confidential", "yes"), ("consent_safe_to_ask", "no_safe"), ("consent_practicable", "yes"),
-    ("consent_from_whom", "adult_18_plus"), ("adult_capacity_doubt", "no"),
+    ("identifiable", "yes"), ("consent_from_whom", "adult_18_plus"), ("confidential", "yes"),
+    ("consent_safe_to_ask", "no_safe"), ("consent_practicable", "yes"), ("adult_capacity_doubt", "no"),
 ] + [("consent_outcome", "given"), ("consent_scope", "no")] * 8
 
 
