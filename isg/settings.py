@@ -116,6 +116,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "isg.approvals.context_processors.waiting_approvals",
             ],
         },
     },

@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from isg.accounts import views as account_views
+from isg import home
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home.home, name="home"),
     path("", include("isg.ops.urls")),  # /healthz and /readyz: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
     path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured

@@ -17,8 +17,8 @@ from typing import Literal
 from isg.accounts.models import User
 
 Role = User.Role
-Action = Literal["view", "edit", "approve", "history", "amend", "export"]
-ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export")
+Action = Literal["view", "edit", "approve", "history", "amend", "export", "hand_over"]
+ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export", "hand_over")
 
 PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER, ADMIN, DPO = (
     Role.PRACTITIONER, Role.LINE_MANAGER, Role.PARTNERSHIP, Role.TRAINER, Role.ADMIN, Role.DATA_PROTECTION_OFFICER,
@@ -175,6 +175,7 @@ RULES: dict[str, Rule] = {
     # -- approvals (isg/approvals) ------------------------------------------------------------
     "approvals:queue": page(MANAGERS),
     "approvals:decide": record(MANAGERS, "approve"),
+    "approvals:hand-over": record(MANAGERS, "hand_over"),
 
     # -- history (isg/decisions history and amendments) ---------------------------------------
     "decisions:history": record(RECORD_READERS, "history"),  # LSCB reads the history too

@@ -144,6 +144,11 @@ def may(user, decision: Decision, action: str) -> bool:
     if action == "amend":
         # Only the owner corrects their own record; an approver returns it with a question instead.
         return own
+    if action == "hand_over":
+        # A waiting item may be handed on by the one who holds it, or by the practitioner's own line
+        # manager (back from leave, or covering a colleague's queue); never by its author or someone away.
+        return (decision.owner_id != user.pk and decision.status in WAITING and not getattr(user, "is_away", False)
+                and (_current_approver(user, decision) or _managed(user, decision)))
     # view, history, export: anyone who may read it
     return decisions_visible_to(user).filter(pk=decision.pk).exists()
 

@@ -72,6 +72,8 @@ def approver_label(approval: Approval | None, decision: Decision) -> str:
     if approval.approver is not None:
         if approval.level:
             return f"{approval.approver.display_name} (the next approver up)"
+        if approval.routed_by == Approval.RoutedBy.HANDED_OVER:
+            return f"{approval.approver.display_name} (handed over by a manager)"
         role = ROUTED_AS.get(approval.routed_by, "line manager")
         return f"{approval.approver.display_name} ({decision.owner.display_name}'s {role})"
     agency = decision.agency.name if decision.agency else "the agency"

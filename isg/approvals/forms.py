@@ -81,3 +81,30 @@ class ReturnAnswerForm(ErrorSummaryMixin, forms.Form):
         max_length=settings.ISG_MAX_TEXT_LENGTH,
         error_messages={"required": "Enter your answer to the approver's question"},
     )
+
+
+class HandOverForm(ErrorSummaryMixin, forms.Form):
+    """Hand one waiting item to another line manager of the agency, with the reason."""
+
+    first_radio_ids = {"to": "id_to"}
+
+    def __init__(self, *args, candidates=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.candidates = list(candidates)
+        self.fields["to"] = forms.TypedChoiceField(
+            label="Who should have it now?", coerce=int, widget=forms.RadioSelect,
+            choices=[(c.pk, c.display_name) for c in self.candidates],
+            error_messages={"required": "Select who should have it now",
+                            "invalid_choice": "Select one of the people shown: that person cannot take it"},
+        )
+        self.fields["reason"] = PlainTextField(
+            label="Why are you handing it over?", max_length=settings.ISG_MAX_TEXT_LENGTH,
+            help_text="For example, who is away and until when. It is kept in the decision's history and "
+                      "the new approver sees it.",
+            error_messages={"required": "Enter why you are handing it over"},
+        )
+        self.fields["revision"] = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def chosen(self):
+        wanted = self.cleaned_data["to"]
+        return next(c for c in self.candidates if c.pk == wanted)

@@ -2,6 +2,7 @@
 
     hand_over_waiting(user, reason="deactivated", actor=admin)   # switched off, away, no longer a manager
     start_due_away_periods(today)                                 # daily: everyone whose away period has begun
+    hand_to(decision, actor, to, reason, revision)                # one item, by a manager, with a reason
 
 Every approval whose decision is still waiting (awaiting approval, awaiting review after sharing, or
 escalated and still open) and that is routed to `user` (its approver, or the manager an overdue one was escalated to) goes to:
@@ -17,6 +18,11 @@ run changes nothing), a `handed_over` event in the decision's history (so on the
 an email to the new approver, queued in the same transaction (isg/approvals/tasks.py).
 
 Called by the People pages (isg/accounts/people.py, away.py); the approvals app may call it too.
+
+`hand_to` is the manager's own hand-over of one waiting item (the current approver, or the
+practitioner's line manager): to another line manager of the agency who may take it, with a reason.
+It moves the decision's revision from the one the manager saw, as an approver's answer does, so a
+hand-over racing an approval has exactly one winner and the loser is told it changed.
 """
 
 from __future__ import annotations
@@ -25,12 +31,13 @@ import datetime
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from isg.accounts.models import AwayPeriod, User
 from isg.decisions import history
-from isg.decisions.models import Decision, DecisionEvent
+from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
+from isg.decisions.services import StaleDecision
 
 from . import tasks
 from .models import Approval
@@ -53,7 +60,13 @@ ROUTED = {
     Approval.RoutedBy.DEPUTY: "their deputy",
     Approval.RoutedBy.LINE_MANAGER: "their line manager",
     Approval.RoutedBy.AGENCY: "the agency's queue",
+    Approval.RoutedBy.HANDED_OVER: "handed over by a manager",
 }
+
+
+class CannotHandOver(Exception):
+    """The chosen person may not take this item (away, not a line manager of the agency, its author,
+    someone who sent it up, or already holding it). The message says which, in words."""
 
 
 def hand_over_waiting(user: User, *, reason: Reason, actor: User) -> int:
@@ -157,3 +170,65 @@ def _least_loaded(decision: Decision) -> User | None:
 
     managers = agency_managers(decision.owner)
     return managers[0] if managers else None
+
+
+def eligible_approvers(decision: Decision, today: datetime.date | None = None) -> list[User]:
+    """Who may be handed this waiting item: active line managers of its agency who are not away,
+    never its author, its current approver, or anyone who sent it up by not agreeing."""
+    today = today or timezone.localdate()
+    excluded = {decision.owner_id, *_referred_up(decision)}
+    current = Approval.objects.filter(decision=decision).values_list("approver_id", flat=True).first()
+    excluded.add(current)
+    managers = User.objects.filter(role=User.Role.LINE_MANAGER, is_active=True, agency_id=decision.agency_id,
+                                   is_away=False).exclude(pk__in=[pk for pk in excluded if pk is not None])
+    return [m for m in managers.order_by("last_name", "first_name", "username") if not m.is_away_on(today)]
+
+
+def hand_to(decision: Decision, actor: User, to: User, reason: str, revision: int) -> Approval:
+    """Hand one waiting item to `to`, with the manager's reason; returns the approval as it now is.
+
+    Raises StaleDecision when the decision changed since the manager saw it (approved, returned,
+    escalated or handed over meanwhile) and CannotHandOver when `to` may not take it.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise CannotHandOver("Enter why you are handing it over")
+    with transaction.atomic():
+        moved = Decision.objects.filter(pk=decision.pk, status__in=WAITING_STATUSES, revision=revision).update(
+            revision=F("revision") + 1, updated_at=timezone.now(),
+        )
+        if not moved:
+            raise StaleDecision(decision.public_id)
+        decision.revision = revision + 1
+        approval = Approval.objects.select_for_update().select_related("approver").get(decision=decision)
+        if to.pk not in {m.pk for m in eligible_approvers(decision)}:
+            raise CannotHandOver(_why_not(decision, to, approval))
+        previous = approval.approver
+        Approval.objects.filter(pk=approval.pk).update(approver=to, routed_by=Approval.RoutedBy.HANDED_OVER)
+        approval.approver, approval.routed_by = to, Approval.RoutedBy.HANDED_OVER
+        from_words = previous.display_name if previous is not None else "the agency's queue"
+        history.record(
+            decision, actor, DecisionEvent.Kind.HANDED_OVER,
+            handed_over_from=previous.pk if previous is not None else None, handed_over_to=to.pk,
+            routed_by=Approval.RoutedBy.HANDED_OVER, role="approver", why="handed_over", reason=reason,
+            note=f"From {from_words} to {to.display_name}, handed over by {actor.display_name}.",
+        )
+        tasks.send_notification.enqueue(MAIL_KIND[decision.status], to.pk, str(decision.public_id))
+    return approval
+
+
+def _referred_up(decision: Decision) -> list[int]:
+    return list(decision.events.filter(kind=DecisionEvent.Kind.REFERRED_UP).values_list("actor_id", flat=True))
+
+
+def _why_not(decision: Decision, to: User, approval: Approval) -> str:
+    name = to.display_name
+    if to.pk == decision.owner_id:
+        return f"{name} made this decision: they cannot approve it"
+    if to.pk == approval.approver_id:
+        return f"It is already with {name}"
+    if to.pk in _referred_up(decision):
+        return f"{name} sent it up by not agreeing: it does not go back to them"
+    if not to.is_active or to.role != User.Role.LINE_MANAGER or to.agency_id != decision.agency_id:
+        return f"{name} is not a line manager of this decision's agency"
+    return f"{name} is away: choose someone who is here"

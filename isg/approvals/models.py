@@ -42,6 +42,7 @@ class Approval(models.Model):
         LINE_MANAGER = "line_manager", "Line manager"
         DEPUTY = "deputy", "Deputy named by an administrator"
         AGENCY = "agency", "Any line manager of the agency"
+        HANDED_OVER = "handed_over", "Handed over by a manager"
 
     class Mode(models.TextChoices):
         BEFORE_SHARING = "before_sharing", "Approval before sharing"

@@ -451,7 +451,7 @@ def approval_events(decision: Decision) -> list[DecisionEvent]:
 def queue_for(user: User, *, show: str = "all") -> list[Approval]:
     """A manager's queue: overdue and emergencies first, then the soonest due, then the oldest."""
     approvals = Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
-    approvals = list(approvals.select_related("decision", "decision__owner", "approver", "escalated_to"))
+    approvals = list(approvals.select_related("decision", "decision__owner", "decision__owner__line_manager", "approver", "escalated_to"))
     approvals = [a for a in approvals if may_act(user, a.decision)]
     now = timezone.now()
     for approval in approvals:
@@ -461,6 +461,23 @@ def queue_for(user: User, *, show: str = "all") -> list[Approval]:
     far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
     approvals.sort(key=lambda a: (not a.overdue, not a.decision.is_emergency, a.due_at or far, a.requested_at))
     return approvals
+
+
+def waiting_count(user: User) -> int:
+    """How many items wait for this person to act on now (the navigation's count, and whether they
+    land on Approvals). The queue's own rule, in one query: routed to them or their agency's queue,
+    never their own decisions, nothing while they are away."""
+    if not user.is_authenticated or user.role != User.Role.LINE_MANAGER or user.is_away:
+        return 0
+    return (Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
+            .exclude(decision__owner=user).count())
+
+
+def covering_for(user: User) -> list[User]:
+    """The away managers whose deputy this person is: their waiting items come here."""
+    if not user.is_authenticated or user.role != User.Role.LINE_MANAGER:
+        return []
+    return list(User.objects.filter(deputy=user, is_away=True, is_active=True).order_by("last_name", "first_name"))
 
 
 def escalations_for(user: User) -> list[Approval]:

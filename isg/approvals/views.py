@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from isg.access.services import decision_for
+from isg.access.services import decision_for, may
 from isg.decisions import history
 from isg.decisions.display import answer_rows, record_rows
 from isg.decisions.models import Decision
@@ -23,9 +23,9 @@ from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import policy, services
+from . import handover, policy, services
 from .display import approval_status
-from .forms import DecideForm
+from .forms import DecideForm, HandOverForm
 
 ALREADY_ACTED = (
     "Someone else acted on this decision first, or it changed in another tab, so what you entered "
@@ -58,7 +58,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         flowchart = flowcharts.setdefault(decision.flowchart_id, flowchart_for(decision.flowchart_id))
         found = flowchart.outcome(decision.outcome)
         approval.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
-    context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW}
+    context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW,
+               "covering": services.covering_for(request.user)}
     template = "approvals/queue.html#queue-results" if wants_fragment(request) else "approvals/queue.html"
     return render(request, template, context)
 
@@ -99,6 +100,32 @@ def decide(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "approvals/decide.html", _context(request, decision, form))
 
 
+@require_http_methods(["GET", "POST"])
+def hand_over(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Hand one waiting item to another line manager of the agency, with a reason."""
+    decision = decision_for(request, public_id, "hand_over")
+    candidates = handover.eligible_approvers(decision)
+    form = HandOverForm(request.POST if request.method == "POST" else None, candidates=candidates,
+                        initial={"revision": decision.revision})
+    if request.method == "POST" and form.is_valid():
+        revision = form.cleaned_data.get("revision")
+        try:
+            approval = handover.hand_to(decision, request.user, form.chosen(), form.cleaned_data["reason"],
+                                        -1 if revision is None else revision)
+        except StaleDecision:
+            messages.error(request, ALREADY_ACTED)
+            return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
+        except handover.CannotHandOver as refused:
+            form.add_error("to", str(refused))
+        else:
+            messages.success(request, f"You handed it to {approval.approver.display_name}. They have been told.")
+            return see_other(request, reverse("decisions:outcome", args=[decision.public_id]))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "approvals/hand_over.html", {
+        "decision": decision, "form": form, "approval_status": approval_status(decision, flowchart_for(decision.flowchart_id)),
+    }, status=status)
+
+
 def _decision(request: HttpRequest, public_id: UUID) -> Decision:
     checked = getattr(request, "access_decision", None)
     if checked is not None and checked.public_id == public_id:
@@ -116,4 +143,5 @@ def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict
         "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
         "approval_status": approval_status(decision, flowchart), "form": form, "can_act": can_act,
         "viewer_is_owner": request.user.pk == decision.owner_id, "fragment": wants_fragment(request),
+        "can_hand_over": may(request.user, decision, "hand_over"),
     }

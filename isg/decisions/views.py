@@ -50,18 +50,6 @@ def _question_template(request: HttpRequest) -> str:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    if request.user.can_make_decisions:
-        return redirect("decisions:mine")
-    if request.user.role == request.user.Role.PARTNERSHIP:
-        return redirect("register:list")  # LSCB staff audit decisions: the register is their start page
-    if request.user.role == request.user.Role.DATA_PROTECTION_OFFICER:
-        return redirect("followups:todo")  # breach assessments
-    # Administrators read no case studies or decisions (isg/access/rules.py): their home is the admin.
-    return redirect("admin:index" if request.user.role == request.user.Role.ADMIN else "casestudies:library")
-
-
-@require_GET
 def my_decisions(request: HttpRequest) -> HttpResponse:
     _require_decision_maker(request)
     # "My decisions": the user's own, even when they may read others' (a manager's reports').
@@ -304,6 +292,7 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "approval_status": status, "viewer_is_owner": viewer_is_owner,
         "panel": panel(status, text.title, viewer_is_owner=viewer_is_owner),
         "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
+        "can_hand_over": may(request.user, decision, "hand_over"),
         "links": _record_links(request, decision, viewer_is_owner),
         "back": _back_link(request, decision, viewer_is_owner),
         # Drawn on the flowchart this decision was made under; render_svg caches it.
