@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from isg.accounts.models import User
-from isg.decisions import history
+from isg.decisions import history, lifecycle
 from isg.decisions.models import Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
@@ -221,6 +221,7 @@ def resolve_followed(decision: Decision, actor: User) -> bool:
         return False
     if earlier.case_reference != decision.case_reference or earlier.owner_id != decision.owner_id:
         return False
+    lifecycle.check(Status.ESCALATED, Status.RESOLVED)
     updated = Decision.objects.filter(pk=earlier.pk, status=Status.ESCALATED, revision=earlier.revision).update(
         status=Status.RESOLVED, revision=F("revision") + 1, updated_at=timezone.now(),
     )
@@ -508,6 +509,8 @@ def _transition(decision: Decision, revision: int, from_status: str | tuple[str,
                 **changes: Any) -> None:
     """The conditional UPDATE: it lands only on the status (one of them) and revision the person saw."""
     statuses = from_status if isinstance(from_status, tuple) else (from_status,)
+    if decision.status in statuses:  # otherwise the UPDATE finds it stale
+        lifecycle.check(decision.status, to_status)
     updated = Decision.objects.filter(pk=decision.pk, status__in=statuses, revision=revision).update(
         status=to_status, revision=F("revision") + 1, updated_at=timezone.now(), **changes,
     )

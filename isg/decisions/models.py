@@ -5,6 +5,8 @@ from django.db import models
 
 from isg.engine import Step
 
+from . import lifecycle
+
 
 class DecisionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DecisionQuerySet":
@@ -110,7 +112,7 @@ class Decision(models.Model):
     @property
     def is_editable(self) -> bool:
         """A draft, or a decision the approver returned: the practitioner may change its answers."""
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in lifecycle.EDITABLE
 
     @property
     def is_waiting(self) -> bool:
@@ -221,4 +223,4 @@ class Amendment(models.Model):
 
 
 # Waiting for an approver's answer: before sharing, or reviewing a share already made.
-WAITING_STATUSES = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
+WAITING_STATUSES = tuple(sorted(lifecycle.WAITING))
