@@ -162,7 +162,8 @@ def why_outcome(decision: Decision, flowchart: Flowchart, *, changed: frozenset[
         "condition": list(found.condition),
         "answers": [
             {
-                "question": deciding.question, "answer": deciding.label, "urgent": deciding.is_urgent,
+                "node": deciding.node, "question": deciding.question, "answer": deciding.label,
+                "urgent": deciding.is_urgent,
                 "changed": deciding.node in changed,
                 "alternatives": [
                     {"answer": alternative.label, "outcome": alternative.outcome_title, "same": alternative.same_outcome,
