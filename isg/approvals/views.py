@@ -153,6 +153,7 @@ def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict
         "rows": rows, "record_rows": record_rows(decision, flowchart),
         # The approver's page leads with why: the rule's answers, then the practitioner's own reasons for them.
         "why": why, "since_return": since, "changed_label": since.label if since else "",
+        "may_see_history": bool(since and not since.known) and may(request.user, decision, "history"),
         "reasons": [(row.question, row.rationale) for row in rows if row.node in deciding and row.rationale],
         "approval_status": approval_status(decision, flowchart), "form": form, "can_act": can_act,
         "viewer_is_owner": request.user.pk == decision.owner_id, "fragment": wants_fragment(request),

@@ -139,3 +139,15 @@ def test_the_queue_sums_up_each_item_in_one_line_with_its_due_time_and_status(pe
     resubmit(awaiting, people.practitioner)
     row = between(manager.get("/approvals/").content.decode(), '<tbody class="govuk-table__body">', "</tr>")
     assert "Resubmitted after a return" in text(row) and "CASE-001" in text(row)
+
+
+def test_a_return_made_before_answers_were_kept_says_changes_cannot_be_shown(people, awaiting, monkeypatch):
+    monkeypatch.setattr(services, "path_answers", lambda decision: None)  # as returns made before this was kept
+    manager = client_for(people.manager)
+    assert decide(manager, awaiting, "return", reason="Who else lives there?").status_code == 302
+    resubmit(awaiting, people.practitioner)
+    page = manager.get(f"/approvals/{awaiting.public_id}/").content.decode()
+    words = text(page)
+    assert "Which answers changed was not kept for this return: see the history." in words
+    assert f'href="/decisions/{awaiting.public_id}/history/">the history</a>' in page
+    assert CHANGED not in words and "No answer has changed since." not in words
