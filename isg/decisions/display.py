@@ -152,7 +152,7 @@ def why_outcome(decision: Decision, flowchart: Flowchart, *, changed: frozenset[
     """
     try:
         found = explain(flowchart, decision.steps)
-    except (InvalidStep, KeyError):
+    except (InvalidStep, LookupError):  # a path or rule this flowchart no longer knows: say nothing
         return None
     if found is None:
         return None
