@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from isg.decisions.display import answer_rows
 from isg.decisions.models import Decision, DecisionEvent
+from isg.engine import ADVICE, URGENT_NODE
 
 from . import services
 from .models import Approval
@@ -243,3 +245,50 @@ def panel(status: ApprovalStatus, outcome_title: str, *, viewer_is_owner: bool) 
     if decision.outcome in ("outcome_do_not_share",):
         return Panel("stop", outcome_title)
     return Panel("share", outcome_title)
+
+
+# -- what changed since the approver returned it ----------------------------------------------------
+
+
+@dataclass
+class SinceReturn:
+    """A decision resubmitted after a return: which answers differ from the answers at the return.
+
+    `known` is False for a return made before the answers were kept with it (nothing can be marked).
+    `changed` holds the questions (node ids) whose standing answer is new or different; `removed`
+    the questions answered then that are no longer on the path, as (question, answer) in words.
+    """
+
+    returned: DecisionEvent
+    by_viewer: bool
+    known: bool
+    changed: frozenset[str] = frozenset()
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "Changed since you returned it" if self.by_viewer else "Changed since it was returned"
+
+
+def since_return(decision: Decision, flowchart, viewer) -> SinceReturn | None:
+    """What changed since the latest return, while the resubmitted decision waits; None otherwise."""
+    if not decision.is_waiting:
+        return None
+    events = list(decision.events.filter(kind__in=[Kind.RETURNED, Kind.RESUBMITTED]).select_related("actor").order_by("id"))
+    returned = next((e for e in reversed(events) if e.kind == Kind.RETURNED), None)
+    if returned is None or not any(e.kind == Kind.RESUBMITTED and e.pk > returned.pk for e in events):
+        return None
+    found = SinceReturn(returned=returned, by_viewer=returned.actor_id == viewer.pk,
+                        known=isinstance(returned.payload.get("path_answers"), list))
+    if not found.known:
+        return found
+    then = {str(node): str(answer) for node, answer in returned.payload["path_answers"]}
+    standing = {row.node: decision.path[row.index]["answer"] for row in answer_rows(decision, flowchart, change=False)}
+    found.changed = frozenset(node for node, answer in standing.items() if then.get(node) != answer)
+    for node_id, answer_id in then.items():
+        if node_id in standing or node_id in (ADVICE, URGENT_NODE) or node_id not in flowchart.nodes:
+            continue
+        node = flowchart.node(node_id)
+        answer = node.answer(answer_id)
+        found.removed.append((node.question, answer.label if answer else answer_id))
+    return found

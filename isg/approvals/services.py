@@ -295,7 +295,8 @@ def decide(
             return transition
         _transition(decision, revision, WAITING, transition.status)
         if transition.result == "returned":
-            _record(decision, actor, Kind.RETURNED, question=reason, mode=mode)
+            # The answers as they stood (codes only), so a resubmission can show what changed since.
+            _record(decision, actor, Kind.RETURNED, question=reason, mode=mode, path_answers=path_answers(decision))
             _mail(decision.owner, "returned", decision)
             return transition
         Approval.objects.filter(pk=approval.pk).update(decided_at=now, decided_by=actor)
@@ -431,6 +432,11 @@ def _escalation_target(approval: Approval) -> User | None:
 # -- what the pages show -----------------------------------------------------------------------
 
 
+def path_answers(decision: Decision) -> list[list[str]]:
+    """The path's answers as [node, answer] pairs: ids only, never the words given with them."""
+    return [[str(step["node"]), str(step["answer"])] for step in decision.path]
+
+
 def pending_question(decision: Decision) -> DecisionEvent | None:
     """The approver's latest question, if the decision is returned and it has no answer yet."""
     if decision.status != Status.RETURNED:
@@ -452,7 +458,8 @@ def approval_events(decision: Decision) -> list[DecisionEvent]:
 def queue_for(user: User, *, show: str = "all") -> list[Approval]:
     """A manager's queue: overdue and emergencies first, then the soonest due, then the oldest."""
     approvals = Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
-    approvals = list(approvals.select_related("decision", "decision__owner", "decision__owner__line_manager", "approver", "escalated_to"))
+    approvals = list(approvals.select_related("decision", "decision__agency", "decision__owner", "decision__owner__agency",
+                                            "decision__owner__line_manager", "approver", "escalated_to"))
     approvals = [a for a in approvals if may_act(user, a.decision)]
     now = timezone.now()
     for approval in approvals:

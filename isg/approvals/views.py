@@ -17,14 +17,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from isg.access.services import decision_for, may
 from isg.decisions import history
-from isg.decisions.display import answer_rows, record_rows
-from isg.decisions.models import Decision
+from isg.decisions.display import answer_rows, record_rows, why_outcome
+from isg.decisions.models import Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
 from . import handover, policy, services
-from .display import approval_status
+from .display import approval_status, since_return
 from .forms import DecideForm, HandOverForm
 
 ALREADY_ACTED = (
@@ -53,11 +53,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = show if show in SHOW else "all"
     waiting = services.queue_for(request.user, show=show)
     flowcharts = {}
+    resubmitted = set(DecisionEvent.objects.filter(
+        decision__in=[a.decision_id for a in waiting], kind=DecisionEvent.Kind.RESUBMITTED,
+    ).values_list("decision_id", flat=True))
     for approval in waiting:
         decision = approval.decision
         flowchart = flowcharts.setdefault(decision.flowchart_id, flowchart_for(decision.flowchart_id))
         found = flowchart.outcome(decision.outcome)
         approval.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
+        agency = decision.agency or decision.owner.agency
+        approval.agency_name = agency.name if agency else ""
+        approval.resubmitted = decision.pk in resubmitted  # returned with a question, and sent back
     context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW,
                "covering": services.covering_for(request.user)}
     template = "approvals/queue.html#queue-results" if wants_fragment(request) else "approvals/queue.html"
@@ -137,10 +143,18 @@ def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict
     flowchart = flowchart_for(decision.flowchart_id)
     outcome = flowchart.outcome(decision.outcome)
     can_act = decision.is_waiting and services.may_act(request.user, decision)
+    rows = answer_rows(decision, flowchart, change=False)
+    since = since_return(decision, flowchart, request.user)
+    why = why_outcome(decision, flowchart, changed=since.changed if since else frozenset())
+    deciding = {item["node"] for item in why["answers"]} if why else set()
     return {
         "decision": decision, "flowchart": flowchart, "outcome": outcome,
         "text": outcome.text_for(decision.state, flowchart) if outcome else None,
-        "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
+        "rows": rows, "record_rows": record_rows(decision, flowchart),
+        # The approver's page leads with why: the rule's answers, then the practitioner's own reasons for them.
+        "why": why, "since_return": since, "changed_label": since.label if since else "",
+        "may_see_history": bool(since and not since.known) and may(request.user, decision, "history"),
+        "reasons": [(row.question, row.rationale) for row in rows if row.node in deciding and row.rationale],
         "approval_status": approval_status(decision, flowchart), "form": form, "can_act": can_act,
         "viewer_is_owner": request.user.pk == decision.owner_id, "fragment": wants_fragment(request),
         "can_hand_over": may(request.user, decision, "hand_over"),

@@ -24,7 +24,7 @@ from isg.flowchart.services import current_flowchart, flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
 from . import history, services
-from .display import answer_rows, current_url, record_rows, step_url
+from .display import answer_rows, current_url, record_rows, step_url, why_outcome
 from .forms import QuestionForm, RecordForm, StartForm
 from .models import Decision, DecisionEvent
 
@@ -291,6 +291,7 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "amendments": list(decision.amendments.select_related("author")),
         "approval_status": status, "viewer_is_owner": viewer_is_owner,
         "panel": panel(status, text.title, viewer_is_owner=viewer_is_owner),
+        "why": why_outcome(decision, flowchart),
         "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
         "can_hand_over": may(request.user, decision, "hand_over"),
         "links": _record_links(request, decision, viewer_is_owner),
