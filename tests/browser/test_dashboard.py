@@ -31,7 +31,7 @@ def test_lscb_reads_and_filters_the_dashboard(browser, live_server, monkeypatch,
     expect(page.locator("#dashboard-count")).to_have_text("11 decisions counted")
     expect(page.locator("#chart-agency svg[role=img]")).to_be_visible()
     expect(page.locator("#chart-agency table")).to_contain_text("North")
-    expect(page.locator('[data-figure="share-rate"]')).to_have_text("91%")
+    expect(page.locator('[data-figure="share-rate"]')).to_have_text("73%")
     if javascript:
         assert_accessible(page)
         page.evaluate("window.__stillSamePage = true")

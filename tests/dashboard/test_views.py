@@ -39,9 +39,9 @@ def test_lscb_sees_the_figures_with_a_chart_and_a_table_for_each(world):
     assert "<h1 class=\"govuk-heading-l\">Partnership dashboard</h1>" in html
     assert "11 decisions counted" in html
     assert table_counts(html, "chart-agency") == {"north": 6, "south": 5}
-    assert table_counts(html, "chart-decision") == {"share": 10, "do_not_share": 1}
+    assert table_counts(html, "chart-decision") == {"shared": 8, "waiting": 2, "not_approved": 0, "other": 1}
     assert table_counts(html, "chart-not-informing") == {"increases_risk": 1, "cannot_contact": 1}
-    assert figure(html, "share-rate") == "91%" and figure(html, "do-not-share-rate") == "9%"
+    assert figure(html, "share-rate") == "73%" and figure(html, "not-approved-rate") == "0%"
     assert figure(html, "approval-median") == "3 hours"
     assert figure(html, "approval-p90") == "7 hours 36 minutes"
     assert figure(html, "overdue").startswith("1")
