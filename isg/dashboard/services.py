@@ -125,6 +125,7 @@ class Timeliness:
 class Cell:
     count: int
     url: str = ""
+    label: str = ""  # what the number counts, for a link's hidden text: "shared by North with police"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,10 @@ class MonthTrend:
     shared: Cell
     not_approved: Cell
     waiting: Cell
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (self.total, self.shared, self.not_approved, self.waiting)
 
 
 @dataclass(frozen=True)
@@ -529,11 +534,12 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
     out = []
     for (slug, name), cells in sorted(found.items(), key=lambda kv: kv[0][1].lower()):
         made = []
-        for value, _ in columns:
+        for value, column in columns:
             r = cells.get(value)
             n = r["shared"] if r else 0
             exact = bool(r) and n == r["listed"] and slug and value
-            made.append(Cell(n, register_url(agency=slug, flag=f"{RECIPIENT}:{value}") if exact else ""))
+            made.append(Cell(n, register_url(agency=slug, flag=f"{RECIPIENT}:{value}") if exact else "",
+                             f"shared by {name} with {column.lower()}"))
         out.append(MatrixRow(slug, name, tuple(made), sum(c.count for c in made)))
     totals = tuple(sum(row.cells[i].count for row in out) for i in range(len(columns)))
     return SharingMatrix(columns, tuple(out), totals, sum(totals),
@@ -574,14 +580,16 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
     for month in _months(min(by_month), max(by_month)):
         r = by_month.get(month) or {"listed": 0, "total": 0, "shared": 0, "not_approved": 0, "waiting": 0}
         dates = _month_bounds(month, wanted)
+        label = f"{month:%B %Y}"
         out.append(MonthTrend(
-            key=f"{month:%Y-%m}", label=f"{month:%B %Y}",
-            total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else ""),
-            shared=Cell(r["shared"]),
+            key=f"{month:%Y-%m}", label=label,
+            total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else "",
+                       f"counted in {label}"),
+            shared=Cell(r["shared"], "", f"shared in {label}"),
             not_approved=Cell(r["not_approved"], register_url(**dates, status=Decision.Status.NOT_APPROVED)
-                              if r["not_approved"] else ""),
+                              if r["not_approved"] else "", f"not approved in {label}"),
             waiting=Cell(r["waiting"], register_url(**dates, status=waiting_status)
-                         if r["waiting"] and waiting_status else ""),
+                         if r["waiting"] and waiting_status else "", f"waiting in {label}"),
         ))
     return tuple(out)
 

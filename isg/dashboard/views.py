@@ -60,7 +60,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         wanted = form.register_filter()
         figures = services.dashboard_figures(request.user, wanted, flowchart, _register_url(request.GET))
         audit_search(request.user, wanted, where="dashboard", count=figures.total)  # AT-1: counting is a search
-        context.update({"wanted": wanted, "figures": figures, "charts": _charts(figures)})
+        context.update({
+            "wanted": wanted, "figures": figures, "charts": _charts(figures),
+            "timeliness": [
+                {"id": "table-timeliness-agency", "data": figures.timeliness_by_agency},
+                {"id": "table-timeliness-approver", "data": figures.timeliness_by_approver},
+            ],
+        })
     return render(request, template, context)
 
 
