@@ -324,11 +324,13 @@ def by_month(decisions: QuerySet) -> Breakdown:
     return _breakdown("Decisions by month submitted", groups, sum(counts.values()))
 
 
-def by_state(decisions: QuerySet, flowchart: Flowchart, variable: str, title: str) -> Breakdown:
-    """The mix of one state variable's values (consent_status, harm_level), in the flowchart's order."""
+def by_state(decisions: QuerySet, flowchart: Flowchart, variable: str, title: str, register_url=None) -> Breakdown:
+    """The mix of one state variable's values (consent_status, harm_level), in the flowchart's order;
+    each of the flowchart's values linked to the register's "answer recorded" filter for it."""
+    register_url = register_url or (lambda **params: "")
     counts = _counts(decisions, KeyTextTransform(variable, "state"))
     order = list(flowchart.variables.get(variable) or ())
-    known = [(v, _humanise(v), counts[v], "") for v in order if v in counts]
+    known = [(v, _humanise(v), counts[v], register_url(flag=f"{variable}:{v}")) for v in order if v in counts]
     other = [(v or "", _humanise(v) if v else NOT_RECORDED, n, "") for v, n in counts.items() if v not in order]
     return _breakdown(title, known + sorted(other, key=lambda g: g[1]), sum(counts.values()))
 
@@ -407,11 +409,6 @@ def shared_q(flowchart: Flowchart) -> Q:
 
 def _not_withdrawn(decisions: QuerySet) -> QuerySet:
     return decisions.exclude(status=WITHDRAWN) if WITHDRAWN else decisions
-
-
-def _link(register_url, wanted_link: dict, exact: bool = True) -> str:
-    """The register's URL for `wanted_link` on top of the reader's filter, only if it lists exactly the figure's rows."""
-    return register_url(**wanted_link) if exact else ""
 
 
 def _single(statuses) -> str:
@@ -610,6 +607,13 @@ def _without_withdrawn_links(breakdown: Breakdown, withdrawn_by: dict) -> Breakd
     return Breakdown(breakdown.title, bars, breakdown.total, breakdown.note)
 
 
+def _month_links(breakdown: Breakdown, trends: tuple) -> Breakdown:
+    """Each month's bar linked as its row of the trends is: the register's dates for that month."""
+    urls = {trend.key: trend.total.url for trend in trends}
+    bars = tuple(Bar(b.key, b.label, b.count, b.percent, urls.get(b.key, ""), b.definition) for b in breakdown.bars)
+    return Breakdown(breakdown.title, bars, breakdown.total, breakdown.note)
+
+
 def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, register_url=None) -> Figures:
     """Every figure for the decisions the register lists for `user` and `wanted`.
 
@@ -626,28 +630,33 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     decisions = _not_withdrawn(listed)
     statuses = status_counts(listed, register_url)
     withdrawn = None
-    withdrawn_by_outcome = withdrawn_by_agency = {}
+    gone: dict = {}  # withdrawn decisions per group: a group holding any has no exact register link
     if WITHDRAWN:
         withdrawn = next((b.count for b in statuses.bars if b.key == WITHDRAWN), 0)
         if withdrawn:
-            gone = listed.filter(status=WITHDRAWN)
-            withdrawn_by_outcome = _counts(gone, F("outcome"))
-            withdrawn_by_agency = _counts(gone, F("agency__slug"))
+            withdrawn_rows = listed.filter(status=WITHDRAWN)
+            gone = {name: _counts(withdrawn_rows, key) for name, key in (
+                ("outcome", F("outcome")), ("agency", F("agency__slug")),
+                ("consent", KeyTextTransform("consent_status", "state")),
+                ("harm", KeyTextTransform("harm_level", "state")))}
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
     counted_statuses = {b.key: b.count for b in statuses.bars if b.key != WITHDRAWN}
     split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url)
     counted = {bar.key: bar.count for bar in split.bars}
+    trends = monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url)
     return Figures(
         total=total,
-        by_outcome=_without_withdrawn_links(outcomes, withdrawn_by_outcome),
-        by_agency=_without_withdrawn_links(by_agency(decisions, register_url), withdrawn_by_agency),
-        by_month=by_month(decisions),
+        by_outcome=_without_withdrawn_links(outcomes, gone.get("outcome")),
+        by_agency=_without_withdrawn_links(by_agency(decisions, register_url), gone.get("agency")),
+        by_month=_month_links(by_month(decisions), trends),
         decisions=split,
         approval_times=approval_times(decisions),
         overdue=overdue_count(decisions),
-        consent=by_state(decisions, flowchart, "consent_status", "Consent status"),
-        harm=by_state(decisions, flowchart, "harm_level", "Harm level"),
+        consent=_without_withdrawn_links(
+            by_state(decisions, flowchart, "consent_status", "Consent status", register_url), gone.get("consent")),
+        harm=_without_withdrawn_links(
+            by_state(decisions, flowchart, "harm_level", "Harm level", register_url), gone.get("harm")),
         not_informing=not_informing_reasons(decisions, flowchart),
         rates={key: _percent(counted.get(key, 0), total) for key in ("shared", "waiting", "not_approved")},
         listed=statuses.total,
@@ -662,5 +671,5 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
                                           names=("decided_by__first_name", "decided_by__last_name", "decided_by__username"),
                                           title="Time to approval by approver", header="Approver"),
         matrix=sharing_matrix(listed, flowchart=flowchart, register_url=register_url),
-        trends=monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url),
+        trends=trends,
     )

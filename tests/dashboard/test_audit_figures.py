@@ -88,6 +88,13 @@ def test_a_withdrawn_status_is_left_out_of_the_figures_and_its_groups_lose_their
     assert urls == {"north": "", "south": "/register/?agency=south"}  # North's register rows include withdrawn
     assert "outcome_do_not_share" not in bars(found.by_outcome)
     assert found.matrix.total == 5
+    # A consent value keeps its link only where no withdrawn decision holds it ("Not recorded" never links).
+    consent_urls = {bar.key: bar.url for bar in found.consent.bars if bar.key}
+    withdrawn_consent = {d.state.get("consent_status") for d in world.decisions.values()
+                         if d.status == Decision.Status.RECORDED}
+    assert consent_urls and "given" in withdrawn_consent
+    for key, url in consent_urls.items():
+        assert bool(url) == (key not in withdrawn_consent), key
 
 
 def test_time_to_approval_per_agency_and_per_approver(world):
@@ -169,7 +176,8 @@ def test_a_link_that_would_replace_the_readers_filter_is_not_made(world, refused
 def linked_figures(found: services.Figures) -> list[tuple[str, int, str]]:
     """(what, count, url) for every figure the dashboard links."""
     out = []
-    for breakdown in (found.by_outcome, found.by_agency, found.decisions, found.statuses):
+    for breakdown in (found.by_outcome, found.by_agency, found.by_month, found.decisions, found.statuses,
+                      found.consent, found.harm):
         out += [(f"{breakdown.title}: {bar.label}", bar.count, bar.url) for bar in breakdown.bars]
     for row in found.matrix.rows:
         out += [(f"matrix {row.label} {column}", cell.count, cell.url)
@@ -190,6 +198,9 @@ def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refus
     client = client_for(world.users["lscb"])
     linked = linked_figures(figures(world.users["lscb"], query))
     assert len(linked) >= 3
+    if not query:
+        assert {what.split(":")[0] for what, _, _ in linked} >= {
+            "Consent status", "Harm level", "Decisions by month submitted", "Decisions by outcome"}
     for what, count, url in linked:
         html = client.get(url).content.decode()
         shown = re.search(r'id="register-count">(\d+) decisions? match', html)
