@@ -5,6 +5,12 @@ exactly the decisions the register would list for the same filter, and nothing i
 see. Each breakdown is one GROUP BY in the database; Python only names and orders the groups.
 The one exception is the approval-time percentiles on SQLite (no percentile_cont there): Python
 then reads the approval durations alone, never the decisions.
+
+Each figure says what it counts (a definition, in words), and a decision is counted by where it
+stands now: shared, waiting, not approved, or neither, apart; a withdrawn decision (once
+Decision.Status has the status) is counted apart and left out of every other figure. A figure
+links to the register only where the register's filters list exactly its rows: a group that also
+holds withdrawn decisions, or whose link would replace a filter the reader chose, has no link.
 """
 
 from __future__ import annotations
@@ -387,9 +393,10 @@ RECIPIENT_LABELS = {
 }
 POSITION_DEFINITIONS = {
     "shared": "Decisions to share, or to ask for information, that went ahead: needing no approval, approved, "
-              "or shared and then agreed or disagreed on review. Shares still waiting for their review are "
-              "counted under waiting, not here.",
-    "waiting": "Waiting for an approver: for approval before sharing, or for the review of a share already made.",
+              "or shared and then agreed or disagreed on review. Shares made at once that still wait for their "
+              "review or approval (emergencies among them) are counted under waiting, not here.",
+    "waiting": "Waiting for an approver: for approval before sharing, or for the review or approval of a share "
+               "already made (an emergency share is made first and approved afterwards).",
     "not_approved": "An approver did not approve the share: the information must not be shared.",
     "other": "Decisions not to share, decisions where advice was sought, decisions returned with a question "
              "or escalated and still open, and escalations resolved by a later decision.",
