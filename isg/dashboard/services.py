@@ -277,33 +277,6 @@ def by_outcome(decisions: QuerySet, flowchart: Flowchart, register_url) -> tuple
     return _breakdown("Decisions by outcome", groups, total), counts
 
 
-def _declines(outcome) -> bool:
-    """An outcome rule that says not to share (in any of its alternatives)."""
-    from isg.engine.model import clauses_of
-
-    conditions = [outcome.when, *outcome.when_any]
-    return any(clause.get("decision") == "do_not_share" for c in conditions for clause in clauses_of(c))
-
-
-def share_split(outcome_counts: dict, flowchart: Flowchart) -> Breakdown:
-    """Share, do not share, or neither (advice sought, still open), from the outcome counts alone."""
-    outcomes = _all_outcomes(flowchart)
-    split = {"share": 0, "do_not_share": 0, "neither": 0}
-    for key, n in outcome_counts.items():
-        outcome = outcomes.get(key)
-        if outcome is not None and outcome.shares:
-            split["share"] += n
-        elif outcome is not None and _declines(outcome):
-            split["do_not_share"] += n
-        else:
-            split["neither"] += n
-    labels = {"share": "Share", "do_not_share": "Do not share", "neither": "No decision yet: further advice sought"}
-    total = sum(split.values())
-    groups = [(key, labels[key], n, "") for key, n in split.items() if n or key != "neither"]
-    return _breakdown("Share and do-not-share decisions", groups, total,
-                      note="Requests for information count with shares: both go ahead.")
-
-
 def by_agency(decisions: QuerySet, register_url) -> Breakdown:
     rows = decisions.values("agency__slug", "agency__name").annotate(n=Count("pk")).order_by("-n", "agency__name")
     groups = [(r["agency__slug"] or "", r["agency__name"] or "No agency", r["n"],
