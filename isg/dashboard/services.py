@@ -285,6 +285,9 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     """
     register_url = register_url or (lambda **params: "")
     decisions = register_decisions(user, wanted).order_by()  # no ORDER BY in the GROUP BYs
+    # A decision withdrawn before anything was shared was made in error: never a figure, even when the
+    # register's filter asks for withdrawn ones (isg/approvals/withdrawal.py).
+    decisions = decisions.exclude(status=Decision.Status.WITHDRAWN)
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
     split = share_split(outcome_counts, flowchart)

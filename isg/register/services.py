@@ -112,6 +112,9 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(outcome=wanted.outcome)
     if wanted.status:
         decisions = decisions.filter(status=wanted.status)
+    else:
+        # Withdrawn before anything was shared (isg/approvals/withdrawal.py): listed only when asked for.
+        decisions = decisions.exclude(status=Decision.Status.WITHDRAWN)
     if wanted.emergency:
         decisions = decisions.filter(is_emergency=True)
     if wanted.overdue:
