@@ -176,6 +176,8 @@ RULES: dict[str, Rule] = {
     "approvals:queue": page(MANAGERS),
     "approvals:decide": record(MANAGERS, "approve"),
     "approvals:hand-over": record(MANAGERS, "hand_over"),
+    # The owner withdraws a decision submitted in error, before anything was shared (withdrawal.py).
+    "approvals:withdraw": record(DECISION_MAKERS, "edit"),
 
     # -- history (isg/decisions history and amendments) ---------------------------------------
     "decisions:history": record(RECORD_READERS, "history"),  # LSCB reads the history too

@@ -16,6 +16,7 @@ from django_htmx.http import push_url
 
 from isg.access.services import decision_for, may
 from isg.approvals import services as approvals
+from isg.approvals import withdrawal
 from isg.approvals.display import approval_status, panel
 from isg.approvals.forms import ReturnAnswerForm
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
@@ -302,7 +303,7 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 # The page's "what to do" would contradict the status: the status panel says what to do instead.
 INSTRUCTIONS_HIDDEN = (Decision.Status.NOT_APPROVED, Decision.Status.RETURNED, Decision.Status.DISAGREED,
-                       Decision.Status.RESOLVED)
+                       Decision.Status.RESOLVED, Decision.Status.WITHDRAWN)
 
 
 def _instructions(text, outcome, decision: Decision):
@@ -340,6 +341,9 @@ def _record_links(request: HttpRequest, decision: Decision, viewer_is_owner: boo
         links.append((reverse("records:pdf", args=[decision.public_id]), "Download the decision record (PDF)",
                       ": every answer, the outcome, approvals and amendments, marked OFFICIAL-SENSITIVE; the download "
                       "is recorded in the history"))
+    if viewer_is_owner and _allowed(request, "approvals:withdraw", decision) and not withdrawal.why_not(decision):
+        links.append((reverse("approvals:withdraw", args=[decision.public_id]), "Withdraw this decision",
+                      " if you submitted it in error: nothing has been shared yet"))
     if viewer_is_owner and _allowed(request, "decisions:new"):
         links.append((f"{reverse('decisions:new')}?another={decision.public_id}", "Record another decision for this case",
                       " (for example a different recipient, person or piece of information)."))

@@ -190,3 +190,102 @@ def test_the_register_and_dashboard_leave_it_out_unless_asked_for_withdrawn_deci
     # Kept, and still readable by the partnership.
     assert Decision.objects.visible_to(partnership).filter(pk=awaiting.pk).exists()
 
+
+# -- the pages ----------------------------------------------------------------------------------
+
+
+def withdraw_url(decision: Decision) -> str:
+    return f"/approvals/{decision.public_id}/withdraw/"
+
+
+def outcome_url(decision: Decision) -> str:
+    return f"/decisions/{decision.public_id}/outcome/"
+
+
+def post_withdraw(client, decision: Decision, reason: str = REASON, revision: int | None = None):
+    from tests.approvals.conftest import csrf_from
+
+    token = csrf_from(client, outcome_url(decision))
+    decision.refresh_from_db()
+    return client.post(withdraw_url(decision), {
+        "csrfmiddlewaretoken": token, "reason": reason,
+        "revision": decision.revision if revision is None else revision,
+    })
+
+
+def test_the_owner_sees_the_link_confirms_with_a_reason_and_sees_withdrawn(people, awaiting):
+    owner = client_for(people.practitioner)
+    page = owner.get(outcome_url(awaiting)).content.decode()
+    assert "Withdraw this decision" in page and withdraw_url(awaiting) in page
+
+    confirm = owner.get(withdraw_url(awaiting))
+    assert confirm.status_code == 200
+    text = confirm.content.decode()
+    assert "govuk-warning-text" in text and "You cannot undo this" in text
+    assert "Margaret Hughes" in text  # whose approvals it leaves
+
+    response = post_withdraw(owner, awaiting)
+    assert response.status_code in (302, 303)
+    assert response["Location"] == outcome_url(awaiting)
+    page = owner.get(outcome_url(awaiting)).content.decode()
+    assert "Withdrawn: submitted in error" in page
+    assert REASON in page
+    assert "Withdraw this decision" not in page
+    assert "You withdrew the decision" in page
+
+
+def test_nobody_else_sees_the_link_or_reaches_the_page(people, awaiting):
+    manager = client_for(people.manager)
+    assert "Withdraw this decision" not in manager.get(outcome_url(awaiting)).content.decode()
+    assert manager.get(withdraw_url(awaiting)).status_code == 404
+    partnership = client_for(make_user(role=User.Role.PARTNERSHIP, agency=None))
+    assert "Withdraw this decision" not in partnership.get(outcome_url(awaiting)).content.decode()
+    assert partnership.get(withdraw_url(awaiting)).status_code in (403, 404)
+    awaiting.refresh_from_db()
+    assert awaiting.status == Status.AWAITING_APPROVAL
+
+
+def test_an_empty_reason_is_a_form_error_and_nothing_changes(people, awaiting):
+    response = post_withdraw(client_for(people.practitioner), awaiting, reason="  ")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "govuk-error-summary" in text and "Enter why you are withdrawing this decision" in text
+    awaiting.refresh_from_db()
+    assert awaiting.status == Status.AWAITING_APPROVAL
+
+
+def test_after_sharing_there_is_no_link_and_the_page_says_why(people):
+    shared = submitted(people.practitioner, "child_referral_after_sharing")
+    owner = client_for(people.practitioner)
+    assert "Withdraw this decision" not in owner.get(outcome_url(shared)).content.decode()
+    response = owner.get(withdraw_url(shared), follow=True)
+    assert "It cannot be withdrawn: the information has been shared" in response.content.decode()
+    shared.refresh_from_db()
+    assert shared.status == Status.AWAITING_REVIEW
+
+
+def test_a_double_submit_withdraws_once_and_says_so(people, awaiting):
+    owner = client_for(people.practitioner)
+    awaiting.refresh_from_db()
+    seen = awaiting.revision
+    post_withdraw(owner, awaiting, revision=seen)
+    second = post_withdraw(owner, awaiting, revision=seen)
+    assert second.status_code in (302, 303)
+    page = owner.get(second["Location"]).content.decode()
+    assert "already been withdrawn" in page
+    assert awaiting.events.filter(kind=DecisionEvent.Kind.WITHDRAWN).count() == 1
+
+
+def test_the_history_shows_the_withdrawal_with_its_reason(people, awaiting):
+    withdraw(awaiting, people.practitioner)
+    for reader in (people.practitioner, people.manager):
+        page = client_for(reader).get(f"/decisions/{awaiting.public_id}/history/").content.decode()
+        assert "Withdrawn: submitted in error" in page
+        assert REASON in page
+
+
+def test_the_approvers_queue_page_no_longer_lists_it(people, awaiting):
+    manager = client_for(people.manager)
+    assert awaiting.case_reference in manager.get("/approvals/").content.decode()
+    post_withdraw(client_for(people.practitioner), awaiting)
+    assert awaiting.case_reference not in manager.get("/approvals/").content.decode()
