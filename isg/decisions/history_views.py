@@ -92,16 +92,28 @@ def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
     return found
 
 
+SHOW_VIEWS = "views"  # ?views=shown lists each time someone viewed the decision; hidden by default
+
+
 @require_GET
 def decision_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Every event, oldest first. Views are many and say little, so they are counted and listed only
+    when asked for (a plain link, `?views=shown`); every other event always shows."""
     decision = _decision(request, public_id, "history")
     flowchart = flowchart_for(decision.flowchart_id)
     history.viewed(request, decision)  # before listing, so this visit shows in the list it belongs to
     outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    everything = entries(decision, flowchart)
+    view_count = sum(1 for e in everything if e.event.kind == DecisionEvent.Kind.VIEWED)
+    views_shown = request.GET.get(SHOW_VIEWS) == "shown"
+    listed = everything if views_shown else [e for e in everything if e.event.kind != DecisionEvent.Kind.VIEWED]
+    here = reverse("decisions:history", args=[decision.public_id])
     return render(request, "decisions/history.html", {
-        "decision": decision, "flowchart": flowchart, "entries": entries(decision, flowchart),
+        "decision": decision, "flowchart": flowchart, "entries": listed,
         "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
         "back_url": current_url(decision, flowchart),
+        "views_shown": views_shown, "view_count": view_count,
+        "show_views_url": f"{here}?{SHOW_VIEWS}=shown#history", "hide_views_url": f"{here}#history",
     })
 
 
