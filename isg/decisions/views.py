@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -356,8 +357,28 @@ def _back_link(request: HttpRequest, decision: Decision, viewer_is_owner: bool) 
     if approvals.may_act(request.user, decision) and _allowed(request, "approvals:queue"):
         return reverse("approvals:queue"), "Back to approvals"
     if _allowed(request, "register:list"):
-        return reverse("register:list"), "Back to the register"
+        return reverse("register:list") + _register_query(request.GET.get(REGISTER_BACK, "")), "Back to the register"
     return None
+
+
+REGISTER_BACK = "back"  # the register page a reader came from: its filter query, never a URL (isg/register)
+_FILTER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,29}")
+
+
+def _register_query(raw: str) -> str:
+    """The register's own filter query a decision was opened from ("?agency=north&status=approved"),
+    rebuilt from names and values only: the back link always goes to the register's own path, so
+    nothing in it can send the reader elsewhere. A filter the register does not know shows its own
+    error there; search words never travel (the register keeps them behind a token)."""
+    if not raw or len(raw) > 2000:
+        return ""
+    params = QueryDict(raw, mutable=True)
+    kept = QueryDict(mutable=True)
+    for name in params:
+        if _FILTER_NAME.fullmatch(name) and name != "q":
+            kept[name] = params[name][:200]
+    encoded = kept.urlencode()
+    return f"?{encoded}" if encoded else ""
 
 
 # -- helpers ----------------------------------------------------------------------------------
