@@ -186,6 +186,10 @@ RULES: dict[str, Rule] = {
     # -- decision register (isg/register): LSCB reads the partnership's, managers their scope --
     "register:list": page(PARTNERSHIP, LINE_MANAGER),
 
+    # -- flags for audit or learning review (isg/reviews): partnership staff raise and clear them --
+    "reviews:flag": record({PARTNERSHIP}, "view"),
+    "reviews:clear": record({PARTNERSHIP}, "view"),
+
     # -- partnership dashboard (isg/dashboard): figures across agencies, LSCB staff only ----------
     "dashboard:index": page(PARTNERSHIP),
 

@@ -176,6 +176,8 @@ class DecisionEvent(models.Model):
         EXPORTED = "exported", "Exported"
         HANDED_OVER = "handed_over", "Handed over to another approver"  # isg/approvals/handover.py
         WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"  # isg/approvals/withdrawal.py
+        REVIEW_FLAGGED = "review_flagged", "Flagged for review"  # isg/reviews
+        REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"  # isg/reviews
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
