@@ -43,6 +43,7 @@ class ApprovalStatus:
     resolved: DecisionEvent | None = None
     went_up: DecisionEvent | None = None  # the latest move to the next approver ("no" on serious harm, or overdue)
     breach: object | None = None  # the data protection officer's assessment, if the reviewer disagreed
+    withdrawn: DecisionEvent | None = None  # withdrawn by its owner before anything was shared (withdrawal.py)
 
     @property
     def mode(self) -> str:
@@ -125,6 +126,8 @@ def approval_status(decision: Decision, flowchart) -> ApprovalStatus:
             status.overdue_event = event
         elif event.kind == Kind.RESOLVED:
             status.resolved = event
+        elif event.kind == Kind.WITHDRAWN:
+            status.withdrawn = event
     return status
 
 
@@ -141,6 +144,7 @@ EVENT_TEXT = {
     Kind.OVERDUE_ESCALATED: ("Overdue: escalated", ""),
     Kind.ESCALATED: ("Escalated: still open", ""),
     Kind.RESOLVED: ("Resolved by a follow-up decision", ""),
+    Kind.WITHDRAWN: ("Withdrawn by the person who made it", "reason"),
 }
 
 
@@ -186,6 +190,13 @@ def panel(status: ApprovalStatus, outcome_title: str, *, viewer_is_owner: bool) 
     serious = decision.state.get("harm_level") == "serious" or bool(decision.state.get("harm_ground"))
     legacy_emergency = decision.is_emergency and status.mode == "after_sharing" and not decision.approval_mode
 
+    if decision.status == S.WITHDRAWN:
+        event = status.withdrawn
+        by = (f"Withdrawn by {'you' if viewer_is_owner else event.actor.display_name} on {_when(event.at)}, "
+              "before anything was shared." if event else "Withdrawn before anything was shared.")
+        lines = [by, f"Reason: {event.payload.get('reason', '')}" if event else "",
+                 "It is kept with its history but is not counted in the partnership's figures. Do not act on it."]
+        return Panel("stop", "Withdrawn: submitted in error", tuple(filter(None, lines)))
     if decision.status == S.AWAITING_APPROVAL and legacy_emergency:
         return Panel("share", "Shared in an emergency: waiting for approval afterwards",
                      tuple(filter(None, [f"With {who}{due}.{overdue}", went_up])))

@@ -447,7 +447,7 @@ def pending_question(decision: Decision) -> DecisionEvent | None:
 
 APPROVAL_KINDS = [Kind.SUBMITTED, Kind.RESUBMITTED, Kind.RETURNED, Kind.RETURN_ANSWERED, Kind.APPROVED,
                   Kind.NOT_APPROVED, Kind.REFERRED_UP, Kind.REVIEW_AGREED, Kind.REVIEW_DISAGREED,
-                  Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED]
+                  Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED, Kind.WITHDRAWN]
 
 
 def approval_events(decision: Decision) -> list[DecisionEvent]:

@@ -23,9 +23,9 @@ from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import handover, policy, services
+from . import handover, policy, services, withdrawal
 from .display import approval_status, since_return
-from .forms import DecideForm, HandOverForm
+from .forms import DecideForm, HandOverForm, WithdrawForm
 
 ALREADY_ACTED = (
     "Someone else acted on this decision first, or it changed in another tab, so what you entered "
@@ -130,6 +130,52 @@ def hand_over(request: HttpRequest, public_id: UUID) -> HttpResponse:
     return render(request, "approvals/hand_over.html", {
         "decision": decision, "form": form, "approval_status": approval_status(decision, flowchart_for(decision.flowchart_id)),
     }, status=status)
+
+
+ALREADY_WITHDRAWN = "This decision had already been withdrawn (perhaps by a second click), so it was withdrawn once. Here it is."
+CHANGED_MEANWHILE = ("This decision changed since you opened the page (an approver may have acted on it), so it was "
+                     "not withdrawn. Here is where it stands now.")
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The owner withdraws a decision submitted in error, before anything was shared, with a reason."""
+    decision = decision_for(request, public_id, "edit")
+    outcome_url = reverse("decisions:outcome", args=[decision.public_id])
+    if decision.status == Decision.Status.WITHDRAWN:
+        messages.info(request, ALREADY_WITHDRAWN)
+        return see_other(request, outcome_url)
+    refused = withdrawal.why_not(decision)
+    if refused:
+        messages.error(request, refused)
+        return see_other(request, outcome_url)
+    form = WithdrawForm(request.POST if request.method == "POST" else None, initial={"revision": decision.revision})
+    if request.method == "POST" and form.is_valid():
+        revision = form.cleaned_data.get("revision")
+        try:
+            withdrawal.withdraw(decision, request.user, form.cleaned_data["reason"], -1 if revision is None else revision)
+        except StaleDecision:
+            decision.refresh_from_db()
+            messages.error(request, ALREADY_WITHDRAWN if decision.status == Decision.Status.WITHDRAWN else CHANGED_MEANWHILE)
+            return see_other(request, outcome_url)
+        except withdrawal.CannotWithdraw as cannot:
+            messages.error(request, str(cannot))
+            return see_other(request, outcome_url)
+        except services.ReasonRequired as missing:
+            form.add_error("reason", str(missing))
+        else:
+            messages.success(request, "You withdrew the decision. It is kept with its history, and the approver "
+                                      "no longer has it to act on." if decision.requires_approval else
+                                      "You withdrew the decision. It is kept with its history.")
+            return see_other(request, outcome_url)
+    history.viewed(request, decision)
+    flowchart = flowchart_for(decision.flowchart_id)
+    outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    return render(request, "approvals/withdraw.html", {
+        "decision": decision, "form": form, "outcome_url": outcome_url,
+        "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
+        "approval_status": approval_status(decision, flowchart),
+    }, status=400 if request.method == "POST" else 200)
 
 
 def _decision(request: HttpRequest, public_id: UUID) -> Decision:

@@ -14,6 +14,8 @@ listed in MOVES is a bug, and raises before anything is written.
     awaiting_review   ──▶ agreed | disagreed | returned | awaiting_review (the next approver up)
     returned          ──▶ the statuses a submission leads to (resubmitted), returned (answered), superseded
     escalated         ──▶ resolved (a follow-up decision on the same case)
+    awaiting_approval, returned, recorded, escalated ──withdraw──▶ withdrawn (submitted in error,
+                        before anything was shared: approvals/withdrawal.py decides when)
 
 In the words of the issue that asked for this module: "submitted" is awaiting approval or review;
 "shared" is awaiting review, agreed or disagreed (shared at once), or approved once a share is
@@ -28,9 +30,10 @@ DRAFT, RECORDED, RETURNED = "draft", "recorded", "returned"
 AWAITING_APPROVAL, AWAITING_REVIEW = "awaiting_approval", "awaiting_review"
 APPROVED, NOT_APPROVED, AGREED, DISAGREED = "approved", "not_approved", "agreed", "disagreed"
 ESCALATED, RESOLVED, SUPERSEDED = "escalated", "resolved", "superseded"
+WITHDRAWN = "withdrawn"
 
 STATUSES = (DRAFT, RECORDED, AWAITING_APPROVAL, RETURNED, APPROVED, NOT_APPROVED, AWAITING_REVIEW, AGREED,
-            DISAGREED, ESCALATED, RESOLVED, SUPERSEDED)
+            DISAGREED, ESCALATED, RESOLVED, SUPERSEDED, WITHDRAWN)
 
 # Where a submission (or a resubmission) lands: the outcome rule's approval mode decides which.
 SUBMITTED_TO = (RECORDED, AWAITING_APPROVAL, AWAITING_REVIEW, ESCALATED)
@@ -50,6 +53,8 @@ MOVES: dict[tuple[str, str], str] = {
     (RETURNED, RETURNED): "the practitioner answered the question",
     (RETURNED, SUPERSEDED): "restarted under a newer flowchart",
     (ESCALATED, RESOLVED): "settled by a follow-up decision",
+    # Submitted in error, before anything was shared (isg/approvals/withdrawal.py says when).
+    **{(start, WITHDRAWN): "withdrawn by its owner" for start in (AWAITING_APPROVAL, RETURNED, RECORDED, ESCALATED)},
 }
 
 WAITING = frozenset({AWAITING_APPROVAL, AWAITING_REVIEW})

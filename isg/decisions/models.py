@@ -46,6 +46,9 @@ class Decision(models.Model):
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"
         SUPERSEDED = "superseded", "Restarted under a newer flowchart"
+        # Submitted in error and withdrawn by its owner before anything was shared (isg/approvals/withdrawal.py):
+        # kept, with its history, but left out of the partnership's figures.
+        WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
@@ -174,6 +177,9 @@ class DecisionEvent(models.Model):
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
         HANDED_OVER = "handed_over", "Handed over to another approver"  # isg/approvals/handover.py
+        WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"  # isg/approvals/withdrawal.py
+        REVIEW_FLAGGED = "review_flagged", "Flagged for review"  # isg/reviews
+        REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"  # isg/reviews
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

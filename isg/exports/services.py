@@ -54,7 +54,7 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 SUBJECT_TYPE = "export"
-FILTER_KEYS = ("q", "agency", "outcome", "status", "flag", "version", "emergency", "overdue",
+FILTER_KEYS = ("q", "agency", "outcome", "status", "flag", "version", "emergency", "overdue", "review",
                "from-day", "from-month", "from-year", "to-day", "to-month", "to-year")
 PROGRESS_EVERY = 500  # CSV rows between progress writes: a few UPDATEs per 10,000 rows
 HISTORY_BATCH = 200

@@ -37,7 +37,7 @@ DATES = {"from": "Submitted from", "to": "Submitted to"}
 # The filter's parameters that live in the URL, in the form's order: everything but the search words.
 URL_PARAMS = (
     *(f"{prefix}-{part}" for prefix in DATES for part in DATE_PARTS),
-    "agency", "outcome", "status", "flag", "version", "emergency", "overdue",
+    "agency", "outcome", "status", "flag", "version", "emergency", "overdue", "review",
 )
 
 
@@ -52,6 +52,7 @@ class RegisterFilter:
     status: str = ""
     emergency: bool = False
     overdue: bool = False
+    review: bool = False  # only decisions with an open flag for audit or learning review (isg/reviews)
     version: str = ""
     flag: tuple[str, object] | None = None  # (state variable, value): ("consent_status", "refused")
     search: str = ""
@@ -139,6 +140,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     version = forms.ChoiceField(label="Flowchart version", required=False)
     emergency = forms.ChoiceField(label="Emergency shares only", required=False, choices=[("", ""), (YES, "Yes")])
     overdue = forms.ChoiceField(label="Overdue approvals and reviews only", required=False, choices=[("", ""), (YES, "Yes")])
+    review = forms.ChoiceField(label="Flagged for review only", required=False, choices=[("", ""), (YES, "Yes")])
 
     def __init__(self, data: QueryDict, *, flowchart: Flowchart, search_expired: bool = False) -> None:
         super().__init__(data)
@@ -158,7 +160,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             self.fields[name].error_messages["invalid_choice"] = (
                 f"There is no {self.fields[name].label.lower()} “%(value)s”: choose one from the list"
             )
-        for name in ("emergency", "overdue"):
+        for name in ("emergency", "overdue", "review"):
             self.fields[name].error_messages["invalid_choice"] = f"“{self.fields[name].label}” can only be ticked or not"
 
     @property
@@ -214,7 +216,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             if data.get(name):
                 labels = dict(_flat(self.fields[name].choices))
                 parts[self.fields[name].label] = labels.get(data[name], data[name])
-        for name in ("emergency", "overdue"):
+        for name in ("emergency", "overdue", "review"):
             if data.get(name):
                 parts[self.fields[name].label] = "yes"
         for date in self.dates.values():
@@ -224,7 +226,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             submitted_from=self.dates["from"].date, submitted_to=self.dates["to"].date,
             agency=self.agencies.get(data.get("agency") or ""), outcome=data.get("outcome") or "",
             status=data.get("status") or "", emergency=data.get("emergency") == YES,
-            overdue=data.get("overdue") == YES, version=data.get("version") or "", flag=flag,
+            overdue=data.get("overdue") == YES, review=data.get("review") == YES, version=data.get("version") or "", flag=flag,
             search=(data.get("q") or "").strip(), parts=parts,
         )
 

@@ -25,6 +25,7 @@ from isg.access.services import UNSUBMITTED, decisions_visible_to
 from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.decisions.models import WAITING_STATUSES, Decision
+from isg.reviews.models import ReviewFlag
 
 from . import search
 from .filters import RegisterFilter
@@ -112,10 +113,15 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(outcome=wanted.outcome)
     if wanted.status:
         decisions = decisions.filter(status=wanted.status)
+    else:
+        # Withdrawn before anything was shared (isg/approvals/withdrawal.py): listed only when asked for.
+        decisions = decisions.exclude(status=Decision.Status.WITHDRAWN)
     if wanted.emergency:
         decisions = decisions.filter(is_emergency=True)
     if wanted.overdue:
         decisions = decisions.filter(status__in=WAITING_STATUSES, approval__due_at__lt=timezone.now())
+    if wanted.review:
+        decisions = decisions.filter(pk__in=ReviewFlag.objects.open().values("decision_id"))
     if wanted.version:
         decisions = decisions.filter(flowchart_version=wanted.version)
     if wanted.flag:
@@ -207,7 +213,7 @@ def audit_criteria(wanted: RegisterFilter) -> dict:
     for name in ("outcome", "status", "version"):
         if getattr(wanted, name):
             criteria[name] = getattr(wanted, name)
-    for name in ("emergency", "overdue"):
+    for name in ("emergency", "overdue", "review"):
         if getattr(wanted, name):
             criteria[name] = True
     if wanted.flag:
