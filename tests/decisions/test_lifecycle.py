@@ -26,7 +26,7 @@ def test_every_status_is_reached_from_a_draft():
 
 
 def test_a_decided_decision_never_moves_again():
-    assert {"recorded", "approved", "not_approved", "agreed", "disagreed", "resolved", "superseded"} == lifecycle.FINAL
+    assert {"approved", "not_approved", "agreed", "disagreed", "resolved", "superseded", "withdrawn"} == lifecycle.FINAL
     for final in lifecycle.FINAL | {"recorded"}:
         with pytest.raises(lifecycle.IllegalMove):
             lifecycle.check(final, lifecycle.AWAITING_APPROVAL)
