@@ -92,6 +92,10 @@ class AuditEvent(models.Model):
         # A waiting approval handed over to another approver (isg/approvals/handover.py): a decision
         # history kind (DecisionEvent.Kind.HANDED_OVER), chained like the others.
         HANDED_OVER = "handed_over", "Handed over to another approver"
+        # What happened after the decision (isg/disclosures): decision history kinds, chained like the others.
+        SHARE_RECORDED = "share_recorded", "Share recorded"
+        SHARED_BEFORE_APPROVAL = "shared_before_approval", "Shared in an emergency before approval: to be reviewed"
+        TELLING_RECORDED = "telling_recorded", "Recorded whether the person was told"
         # Administration (the People, Agencies and Organisations pages): subject "user", "agency" or
         # "organisation". Payload: field names, role codes, ids, dates and yes/no only; never a name,
         # an address or a reason typed, and never a password, a code or a key.

@@ -174,6 +174,10 @@ class DecisionEvent(models.Model):
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
         HANDED_OVER = "handed_over", "Handed over to another approver"  # isg/approvals/handover.py
+        # What happened after the decision (isg/disclosures): each share made, and who was told.
+        SHARE_RECORDED = "share_recorded", "Share recorded"
+        SHARED_BEFORE_APPROVAL = "shared_before_approval", "Shared in an emergency before approval: to be reviewed"
+        TELLING_RECORDED = "telling_recorded", "Recorded whether the person was told"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
