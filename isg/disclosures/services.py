@@ -335,8 +335,13 @@ class Disclosures:
 
 def disclosures_for(decision: Decision) -> Disclosures:
     """The shares (in the order made) and tellings (oldest first): two queries."""
-    shares = list(Share.objects.filter(decision=decision).select_related("organisation").order_by("shared_at", "id"))
-    tellings = list(Telling.objects.filter(decision=decision).order_by("recorded_at", "id"))
+    # A caller rendering many decisions (a ZIP of PDFs) may prefetch "shares__organisation" and "tellings".
+    cache = getattr(decision, "_prefetched_objects_cache", {})
+    shares = list(cache["shares"]) if "shares" in cache else list(
+        Share.objects.filter(decision=decision).select_related("organisation"))
+    tellings = list(cache["tellings"]) if "tellings" in cache else list(Telling.objects.filter(decision=decision))
+    shares.sort(key=lambda s: (s.shared_at, s.pk))
+    tellings.sort(key=lambda t: (t.recorded_at, t.pk))
     reasons = dict(not_told_reasons(decision)) if any(not t.told for t in tellings) else {}
     for telling in tellings:
         telling.reason_label = reasons.get(telling.not_told_reason, telling.not_told_reason)

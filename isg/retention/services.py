@@ -60,6 +60,9 @@ KEPT_PAYLOAD_KEYS = frozenset({
     "amendment_id", "resolved_by", "routed_by", "review_date", "due_at", "escalated_to", "system",
     "approval_mode", "mode", "answer", "late", "level", "from", "follow_up", "follow_up_kind",
     "handed_over_from", "handed_over_to", "role", "why",
+    # isg/disclosures: ids, codes, times and yes/no (the words are in "details", which goes).
+    "share", "shared_at", "organisation", "method", "receipt_confirmed", "emergency",
+    "telling", "told", "how", "not_told_reason", "told_on", "reconsider_by",
 })
 
 

@@ -11,6 +11,7 @@ from isg.approvals import services as approvals
 from isg.directory.models import Organisation
 from tests.approvals.conftest import People, make_people
 from tests.factories import make_decision
+from tests.records.conftest import agency, manager, owner, owner_client, recorded  # noqa: F401 (the PDF tests' decision)
 
 __all__ = ["People"]
 
