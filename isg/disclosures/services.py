@@ -12,6 +12,7 @@ same form (its one-time token) records nothing more and returns the first row.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import uuid
 from dataclasses import dataclass, field
@@ -282,6 +283,7 @@ def record_telling(
                 reconsider_by=None if told else reconsider_by, recorded_by=actor, token=token,
             )
             history.record(decision, actor, Kind.TELLING_RECORDED, **_telling_payload(decision, telling))
+            _close_reconsider_tasks(decision, actor, told=told)
             if not told:
                 from isg.followups import services as followups
 
@@ -294,6 +296,18 @@ def record_telling(
         return existing
     telling.already_recorded = False
     return telling
+
+
+def _close_reconsider_tasks(decision: Decision, actor: User, *, told: bool) -> None:
+    """The owner's open tasks to reconsider telling are done: they were told, or a new date replaces them."""
+    from isg.followups import services as followups
+    from isg.followups.models import FollowUp
+
+    note = ("Recorded that the person was told." if told
+            else "Recorded again that the person is not told for now, with a new date to reconsider.")
+    for task in FollowUp.objects.open().filter(decision=decision, kind=FollowUp.Kind.RECONSIDER_TELLING, owner=actor):
+        with contextlib.suppress(followups.AlreadyCompleted):  # completed meanwhile (another tab)
+            followups.complete(task, actor, note=note)
 
 
 def _telling_payload(decision: Decision, telling: Telling) -> dict:

@@ -189,3 +189,26 @@ def test_shares_and_tellings_are_never_edited_or_deleted(people, shared, social_
         share.save()
     with pytest.raises(TypeError):
         share.delete()
+
+
+def test_told_after_all_completes_the_task_to_reconsider(people, shared):
+    services.record_telling(decision=shared, actor=people.practitioner, token=uuid.uuid4(), told=False,
+                            not_told_reason="increases_risk",
+                            reconsider_by=timezone.localdate() + datetime.timedelta(days=7))
+    services.record_telling(decision=shared, actor=people.practitioner, token=uuid.uuid4(), told=True,
+                            told_on=timezone.localdate(), told_by="Pat Practitioner", how="in_person")
+
+    task = FollowUp.objects.get(decision=shared, kind=FollowUp.Kind.RECONSIDER_TELLING)
+    assert not task.is_open and task.completion_note == "Recorded that the person was told."
+    assert not FollowUp.objects.open().filter(decision=shared).exclude(kind=FollowUp.Kind.BREACH_ASSESSMENT).exists()
+
+
+def test_a_new_reconsider_date_replaces_the_open_task(people, shared):
+    for days in (7, 21):
+        services.record_telling(decision=shared, actor=people.practitioner, token=uuid.uuid4(), told=False,
+                                not_told_reason="increases_risk",
+                                reconsider_by=timezone.localdate() + datetime.timedelta(days=days))
+
+    tasks = FollowUp.objects.filter(decision=shared, kind=FollowUp.Kind.RECONSIDER_TELLING).order_by("id")
+    assert [t.is_open for t in tasks] == [False, True]
+    assert timezone.localtime(tasks[1].due_at).date() == timezone.localdate() + datetime.timedelta(days=21)
