@@ -56,7 +56,8 @@ def test_the_newest_telling_is_current_and_the_earlier_one_is_kept(recorded, own
                             told_on=timezone.localdate(), told_by="Priya Shah", how="in_person")
 
     text = _text(recorded, owner)
-    assert "The person was told on" in text and "by Priya Shah (in person)" in text
+    today = timezone.localdate()
+    assert f"The person was told on {today.day} {today:%B %Y} by Priya Shah (in person)" in text
     assert "Earlier records, newest first" in text and "not told (They cannot be contacted" in text
 
 
