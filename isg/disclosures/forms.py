@@ -21,11 +21,11 @@ OUT_OF_DATE = "This form was out of date, so nothing was saved. Check your answe
 _TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*(am|pm)?\s*$", re.IGNORECASE)
 
 
-def _short(label: str, *, required: bool = True, **kwargs: Any) -> PlainTextField:
+def _short(label: str, *, required: bool = True, required_message: str = "", **kwargs: Any) -> PlainTextField:
     limit = 200
     return PlainTextField(
         one_line=True, label=label, required=required, max_length=limit,
-        error_messages={"required": f"Enter {label[:1].lower()}{label[1:]}",
+        error_messages={"required": required_message or f"Enter {label[:1].lower()}{label[1:]}",
                         "max_length": f"{label} must be {limit} characters or fewer"}, **kwargs)
 
 
@@ -58,7 +58,8 @@ class ShareForm(ErrorSummaryMixin, forms.Form):
     )
     recipient_name = _short("Name of the other organisation", required=False,
                             help_text="Only if you chose 'Another organisation'.")
-    recipient_person = _short("Person or role you shared with", help_text="For example, duty social worker. "
+    recipient_person = _short("Person or role you shared with",
+                              required_message="Enter the person or role you shared with", help_text="For example, duty social worker. "
                               "A role is enough.")
     method = forms.ChoiceField(label="How you shared it", choices=Share.Method.choices, widget=forms.RadioSelect,
                                error_messages={"required": "Select how you shared the information"})

@@ -27,6 +27,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SOCIAL_CARE = "Bath and North East Somerset Children's Social Care"
 
 
+def shot(page: Page, name: str, javascript: bool) -> None:
+    page.screenshot(path=f"/tmp/disclosures-{name}-{'js' if javascript else 'nojs'}.png", full_page=True)
+
+
 def fill_date(page: Page, name: str, day: datetime.date) -> None:
     page.locator(f"#id_{name}_day").fill(str(day.day))
     page.locator(f"#id_{name}_month").fill(str(day.month))
@@ -53,6 +57,7 @@ def test_the_practitioner_records_the_referral_and_that_the_mother_was_not_told(
     summary = practitioner.locator(".govuk-error-summary")
     expect(summary).to_contain_text("Enter the date shared")
     expect(summary).to_contain_text("Select the organisation you shared with, or name another")
+    shot(practitioner, "share-errors", javascript)
     if javascript:
         assert_accessible(practitioner)
     now = timezone.localtime()
@@ -81,6 +86,7 @@ def test_the_practitioner_records_the_referral_and_that_the_mother_was_not_told(
     practitioner.locator('input[name="not_told_reason"][value="increases_risk"]').check()
     reconsider = timezone.localdate() + datetime.timedelta(days=14)
     fill_date(practitioner, "reconsider_by", reconsider)
+    shot(practitioner, "telling", javascript)
     practitioner.get_by_role("button", name="Record it").click()
     expect(practitioner).to_have_url(re.compile(r"/outcome/#what-was-shared$"))
     expect(practitioner.locator("main")).to_contain_text("Recorded that the person was not told")
@@ -88,6 +94,7 @@ def test_the_practitioner_records_the_referral_and_that_the_mother_was_not_told(
     expect(practitioner.locator("main")).to_contain_text(f"{reconsider:%-d %B %Y}")
     if javascript:
         assert_accessible(practitioner)
+    shot(practitioner, "outcome", javascript)
 
     decision = Decision.objects.get(case_reference="TOLD-1")
     assert decision.status == Decision.Status.AWAITING_REVIEW

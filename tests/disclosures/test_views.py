@@ -88,7 +88,7 @@ def test_a_share_with_no_recipient_is_a_form_error(people, shared):
     data = {**_form(client, share_url(shared)), **_share_post(None, recipient_person="")}
     page = client.post(share_url(shared), data).content.decode()
 
-    assert "Enter the name of the other organisation" in page and "Enter person or role you shared with" in page
+    assert "Enter the name of the other organisation" in page and "Enter the person or role you shared with" in page
     assert not Share.objects.exists()
 
 
