@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "isg.access",
     "isg.approvals",
     "isg.followups",
+    "isg.disclosures",  # what was shared after a decision, and who was told
     "isg.register",
     "isg.reviews",  # flags for audit or learning review, raised by the partnership
     "isg.dashboard",

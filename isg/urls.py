@@ -10,6 +10,7 @@ urlpatterns = [
     path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured
     path("decisions/", include("isg.decisions.urls")),
     path("approvals/", include("isg.approvals.urls")),
+    path("disclosures/", include("isg.disclosures.urls")),  # what was shared after a decision, who was told
     path("to-do/", include("isg.followups.urls")),
     path("case-studies/", include("isg.casestudies.urls")),
     path("flowchart/", include("isg.flowchart.urls")),

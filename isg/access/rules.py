@@ -203,6 +203,10 @@ RULES: dict[str, Rule] = {
     # -- PDF decision records (isg/records): anyone who may read the decision, export logged --
     "records:pdf": record(RECORD_READERS, "export"),
 
+    # -- what was shared after a decision, and who was told (isg/disclosures): the owner writes;
+    # every reader of the decision sees the list on its page and in its PDF.
+    "disclosures:share": record(DECISION_MAKERS, "edit"),
+    "disclosures:telling": record(DECISION_MAKERS, "edit"),
     # -- follow-ups (isg/followups): each person's own tasks ------------------------------------
     "followups:todo": page(TASK_OWNERS),
     "followups:complete": page(TASK_OWNERS),  # the view answers 404 for a task that is not theirs

@@ -214,6 +214,35 @@ def open_escalation(decision: Decision, actor: User) -> Approval:
     return approval
 
 
+def review_after_emergency_share(decision: Decision, actor: User, *, reason: str) -> Approval:
+    """The practitioner shared in an emergency while the approval before sharing was still waiting.
+
+    The waiting approval becomes flowchart 1.2's review after sharing: the decision waits as
+    `awaiting_review` (marked an emergency), the same approver reviews it by the end of this
+    working day, and the approver is told. The share itself is recorded by isg/disclosures, in the
+    caller's transaction. Raises ReasonRequired, NotAllowed (not the owner), StaleDecision (it was
+    decided meanwhile).
+    """
+    reason = _words(reason, "Enter why it was an emergency")
+    if decision.owner_id != actor.pk:
+        raise NotAllowed(decision.public_id)
+    now = timezone.now()
+    with transaction.atomic():
+        _transition(decision, decision.revision, Status.AWAITING_APPROVAL, Status.AWAITING_REVIEW,
+                    approval_mode=policy.AFTER, is_emergency=True)
+        decision.approval_mode, decision.is_emergency = policy.AFTER, True
+        due_at = deadlines.due_by(now)
+        Approval.objects.filter(decision=decision).update(mode=policy.AFTER, due_at=due_at)
+        approval = Approval.objects.get(decision=decision)
+        _record(decision, actor, Kind.SHARED_BEFORE_APPROVAL, reason=reason, mode=policy.AFTER,
+                due_at=due_at.isoformat())
+        recipient = _notify_approver(approval, decision.owner)
+        if recipient is not None:
+            _mail(recipient, "review", decision)
+        tasks.schedule_overdue_check(approval.pk, due_at)
+    return approval
+
+
 def resolve_followed(decision: Decision, actor: User) -> bool:
     """A follow-up decision on the same case with another outcome resolves an escalated one."""
     earlier = decision.follows

@@ -99,6 +99,10 @@ class AuditEvent(models.Model):
         # decision history kinds, chained like the others; the note stays on the event, never here.
         REVIEW_FLAGGED = "review_flagged", "Flagged for review"
         REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"
+        # What happened after the decision (isg/disclosures): decision history kinds, chained like the others.
+        SHARE_RECORDED = "share_recorded", "Share recorded"
+        SHARED_BEFORE_APPROVAL = "shared_before_approval", "Shared in an emergency before approval: to be reviewed"
+        TELLING_RECORDED = "telling_recorded", "Recorded whether the person was told"
         # Administration (the People, Agencies and Organisations pages): subject "user", "agency" or
         # "organisation". Payload: field names, role codes, ids, dates and yes/no only; never a name,
         # an address or a reason typed, and never a password, a code or a key.

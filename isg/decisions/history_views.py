@@ -96,6 +96,9 @@ def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
         if kind == "viewed":
             entry.details = [("Page", _PAGES.get(payload.get("page", ""), "a page showing this decision"))]
         entry.details += [(label, payload[key]) for key, label in _TEXT_KEYS.items() if isinstance(payload.get(key), str)]
+        # Events that carry their own lines in words (isg/disclosures: what was shared, who was told).
+        if isinstance(payload.get("details"), list):
+            entry.details += [(str(pair[0]), str(pair[1])) for pair in payload["details"] if len(pair) == 2]
         found.append(entry)
     return found
 

@@ -11,6 +11,7 @@ listed in MOVES is a bug, and raises before anything is written.
           ──restart─▶ superseded          restarted under a newer flowchart
 
     awaiting_approval ──▶ approved | not_approved | returned | awaiting_approval (the next approver up)
+                      ──▶ awaiting_review (shared in an emergency before the approval came: isg/disclosures)
     awaiting_review   ──▶ agreed | disagreed | returned | awaiting_review (the next approver up)
     returned          ──▶ the statuses a submission leads to (resubmitted), returned (answered), superseded
     escalated         ──▶ resolved (a follow-up decision on the same case)
@@ -45,6 +46,8 @@ MOVES: dict[tuple[str, str], str] = {
     (AWAITING_APPROVAL, NOT_APPROVED): "not approved",
     (AWAITING_APPROVAL, RETURNED): "returned with a question",
     (AWAITING_APPROVAL, AWAITING_APPROVAL): "went up to the next approver (a 'no' on serious harm, or overdue)",
+    # isg/disclosures: the practitioner shared in an emergency before the approval came.
+    (AWAITING_APPROVAL, AWAITING_REVIEW): "shared in an emergency before approval: now reviewed after sharing",
     (AWAITING_REVIEW, AGREED): "agreed on review",
     (AWAITING_REVIEW, DISAGREED): "disagreed on review",
     (AWAITING_REVIEW, RETURNED): "returned with a question (the share stands)",

@@ -180,6 +180,10 @@ class DecisionEvent(models.Model):
         WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"  # isg/approvals/withdrawal.py
         REVIEW_FLAGGED = "review_flagged", "Flagged for review"  # isg/reviews
         REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"  # isg/reviews
+        # What happened after the decision (isg/disclosures): each share made, and who was told.
+        SHARE_RECORDED = "share_recorded", "Share recorded"
+        SHARED_BEFORE_APPROVAL = "shared_before_approval", "Shared in an emergency before approval: to be reviewed"
+        TELLING_RECORDED = "telling_recorded", "Recorded whether the person was told"
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")

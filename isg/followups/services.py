@@ -71,6 +71,15 @@ def open_review(decision: Decision, actor: User, *, owner: User, description: st
                  description=description or "Review the decision not to share.")
 
 
+def open_reconsider_telling(decision: Decision, actor: User, *, owner: User, due_on: datetime.date,
+                            description: str = "") -> FollowUp:
+    """The person was not told what was shared: the owner reconsiders telling them by `due_on`."""
+    due_at = datetime.datetime.combine(due_on, datetime.time(17, 0), tzinfo=timezone.get_current_timezone())
+    return _open(decision, actor, FollowUp.Kind.RECONSIDER_TELLING, owner=owner, due_at=due_at,
+                 description=description or "Reconsider telling the person what was shared. Once the reason no "
+                                            "longer applies, tell them.")
+
+
 def complete(follow_up: FollowUp, actor: User, *, note: str) -> FollowUp:
     """Record that it is done, by whom and when, with what they found. Once only."""
     if follow_up.owner_id is not None and follow_up.owner_id != actor.pk:

@@ -33,12 +33,13 @@ APPROVAL_KINDS = (
 # Where an approval event keeps its words: a reason, the approver's question or the reply.
 REASON_KEYS = ("reason", "question", "answer", "text", "note")
 
-# The questions that say what was shared, with whom, how, and whether the person was told.
+# The questions that plan what to share, with whom, how, and whether the person will be told. They
+# are the plan: what actually happened is "shares" and "telling" (isg/disclosures), kept apart.
 SHARING_QUESTIONS = (
-    ("minimum_necessary", "What was shared"),
-    ("recipient_check", "With whom"),
-    ("secure_method", "How"),
-    ("inform_person", "Whether the person was told"),
+    ("minimum_necessary", "Planned: what to share"),
+    ("recipient_check", "Planned: with whom"),
+    ("secure_method", "Planned: how"),
+    ("inform_person", "Planned: whether the person will be told"),
 )
 
 
@@ -76,6 +77,7 @@ def decision_record(decision: Decision, flowchart: Flowchart | None = None) -> d
         "closing_details": [{"label": label, "value": value} for label, value in record_rows(decision, flowchart)],
         "state": dict(decision.state),
         "approval_history": _approval_history(decision),
+        **_disclosures(decision),
         "amendments": [
             {"at": _time(a.at), "by": a.author.display_name, "reason": a.reason, "text": a.text}
             for a in decision.amendments.select_related("author").order_by("id")
@@ -196,6 +198,26 @@ def _question_text(flowchart: Flowchart, decision: Decision, index: int | None) 
         return flowchart.node(decision.path[index]["node"]).question
     except KeyError:
         return decision.path[index]["node"]
+
+
+def _disclosures(decision: Decision) -> dict[str, Any]:
+    """What was actually shared, and whether the person was told (newest current, older kept): two queries."""
+    from isg.disclosures.services import disclosures_for
+
+    found = disclosures_for(decision)
+    shares = [{
+        "shared_at": _time(s.shared_at), "recipient": s.recipient, "directory": s.organisation_id is not None,
+        "person": s.recipient_person, "method": s.method, "method_label": s.get_method_display(),
+        "what": s.what_shared, "withheld": s.withheld, "receipt_confirmed": s.receipt_confirmed,
+        "emergency": s.emergency, "emergency_reason": s.emergency_reason,
+    } for s in found.shares]
+    tellings = [{
+        "recorded_at": _time(t.recorded_at), "told": t.told, "told_on": t.told_on.isoformat() if t.told_on else "",
+        "told_by": t.told_by, "how": t.how, "how_label": t.get_how_display() if t.how else "",
+        "not_told_reason": t.not_told_reason, "reason_label": t.reason_label if not t.told else "",
+        "agreed_by": t.agreed_by, "reconsider_by": t.reconsider_by.isoformat() if t.reconsider_by else "",
+    } for t in reversed(found.tellings)]  # newest (the current one) first
+    return {"shares": shares, "telling": tellings[0] if tellings else None, "earlier_tellings": tellings[1:]}
 
 
 def _approval_history(decision: Decision) -> list[dict[str, Any]]:

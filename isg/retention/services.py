@@ -10,7 +10,8 @@ The schedule is settings.ISG_RETENTION: years after submission, per outcome id, 
 Anonymising a decision, in one transaction:
 - the case reference becomes `RETAINED-<first 8 hex of its public id>`;
 - every rationale and every free-text answer in the path, the closing record, each history
-  event's payload and each amendment is blanked (""). What is kept: ids, dates and times,
+  event's payload, each amendment, and the words of each share and telling (isg/disclosures)
+  are blanked (""). What is kept: ids, dates and times,
   answer ids, choice, confirmation and date answers (codes, not words), the engine's state,
   the outcome, status and flags, who acted and when. A value is free text unless the decision's
   flowchart says its field is a choice, confirmation or date, or its payload key is a known code
@@ -61,7 +62,17 @@ KEPT_PAYLOAD_KEYS = frozenset({
     "approval_mode", "mode", "answer", "late", "level", "from", "follow_up", "follow_up_kind",
     "handed_over_from", "handed_over_to", "role", "why", "from_status", "purpose", "review_flag",
     "path_answers",  # [node id, answer id] pairs kept with a return (isg/approvals/services.py)
+    # isg/disclosures: ids, codes, times and yes/no (the words are in "details", which goes).
+    "share", "shared_at", "organisation", "method", "receipt_confirmed", "emergency",
+    "telling", "told", "how", "not_told_reason", "told_on", "reconsider_by",
 })
+
+
+# The free-text columns of isg/disclosures' rows, blanked with the rest of a decision's words.
+DISCLOSURE_TEXT = {
+    "share": ("recipient_name", "recipient_person", "what_shared", "withheld", "emergency_reason"),
+    "telling": ("told_by", "agreed_by"),
+}
 
 
 @dataclass
@@ -74,11 +85,13 @@ class Plan:
     decision_changes: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[DecisionEvent, dict[str, Any]]] = field(default_factory=list)
     amendments: list[tuple[Amendment, str, str]] = field(default_factory=list)
+    # What was shared and who was told (isg/disclosures): (model, pk, {text column: ""}).
+    disclosures: list[tuple[type, int, dict[str, str]]] = field(default_factory=list)
     removed: Counter = field(default_factory=Counter)
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.decision_changes or self.events or self.amendments)
+        return bool(self.decision_changes or self.events or self.amendments or self.disclosures)
 
 
 @dataclass
@@ -143,7 +156,23 @@ def plan(decision: Decision, rule: Rule, retain_until: datetime) -> Plan:
         reason, text = _blank(amendment.reason, removed, "amendment_text"), _blank(amendment.text, removed, "amendment_text")
         if (reason, text) != (amendment.reason, amendment.text):
             result.amendments.append((amendment, reason, text))
+    result.disclosures = _scrub_disclosures(decision, removed)
     return result
+
+
+def _scrub_disclosures(decision: Decision, removed: Counter) -> list[tuple[type, int, dict[str, str]]]:
+    """The words of each share and telling go; the organisation (the directory's), method, times,
+    reason codes and dates stay."""
+    from isg.disclosures.models import Share, Telling
+
+    found = []
+    for model, columns, kind in ((Share, DISCLOSURE_TEXT["share"], "share_text"),
+                                 (Telling, DISCLOSURE_TEXT["telling"], "telling_text")):
+        for row in model.objects.filter(decision=decision).order_by("id").values("pk", *columns):
+            changes = {column: _blank(row[column], removed, kind) for column in columns if row[column]}
+            if changes:
+                found.append((model, row["pk"], changes))
+    return found
 
 
 def marker_for(decision: Decision) -> str:
@@ -192,6 +221,8 @@ def anonymise(decision: Decision, rule: Rule, retain_until: datetime, *, now: da
                 models.QuerySet(DecisionEvent).filter(pk=event.pk).update(payload=payload)
             for amendment, reason, text in found.amendments:
                 models.QuerySet(Amendment).filter(pk=amendment.pk).update(reason=reason, text=text)
+        for model, pk, changes in found.disclosures:
+            model.objects.filter(pk=pk).update(**changes)
         subject = str(locked.public_id)
         for event, payload in found.events:
             event.payload = payload
@@ -224,6 +255,7 @@ def tombstone_payload(found: Plan, *, now: datetime, actor=None) -> dict[str, An
         "removed": dict(sorted(found.removed.items())),
         "events_rewritten": len(found.events),
         "amendments_rewritten": len(found.amendments),
+        "disclosures_rewritten": len(found.disclosures),
         "kept": "ids, dates, outcome, status, flags, answer ids, choice and date answers",
     }
 

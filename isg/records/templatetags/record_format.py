@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django import template
 from django.utils import timezone
@@ -28,3 +28,14 @@ def when(value: str) -> str:
 @register.filter
 def yes_no(value) -> str:
     return "Yes" if value else "No"
+
+
+@register.filter
+def day(value: str) -> str:
+    """'2026-03-27' as '27 March 2026'; '' stays ''."""
+    if not value:
+        return ""
+    try:
+        return date_format(date.fromisoformat(value), "j F Y")
+    except (TypeError, ValueError):
+        return str(value)

@@ -17,6 +17,7 @@ from isg.accounts.models import User
 from isg.agencies.models import Agency
 from isg.approvals import demo
 from isg.directory import demo as directory_demo
+from isg.disclosures import demo as disclosures_demo
 
 DEFAULT_PASSWORD = "isg-demo-2026"
 
@@ -41,6 +42,7 @@ class Command(BaseCommand):
                 user.refresh_from_db()
             # Decisions waiting for approval, returned, overdue, escalated, decided: see isg/approvals/demo.py.
             made = demo.load(users)
+            disclosures_demo.load(made)  # what was shared on one of them, and that the mother was not told
         self.stdout.write(f"Demo users (password: {password}):")
         for person in people:
             self.stdout.write(f"  {person['username']:<14} {User.Role(person['role']).label}")
