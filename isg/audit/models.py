@@ -67,6 +67,7 @@ class AuditEvent(models.Model):
         REVIEW_DISAGREED = "review_disagreed", "Disagreed on review after sharing"
         FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
         FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
+        FOLLOW_UP_MOVED = "follow_up_moved", "Follow-up due date moved"
         # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
         # payload: ids and a reason code only.
         SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"

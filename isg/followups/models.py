@@ -50,12 +50,20 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
     )
     completion_note = models.TextField(blank=True)
+    # Which date in the decision's record opened it ("inform_by", "review_date", ...); empty for a
+    # task the app opens on its own (a breach assessment, a review after "not approved"). One task
+    # per decision and source: a resubmission finds it and moves it rather than opening another.
+    source = models.CharField(max_length=40, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["owner", "completed_at", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "source"], condition=~Q(source=""),
+                                    name="followups_one_task_per_record_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for decision {self.decision_id}"
