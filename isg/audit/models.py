@@ -68,6 +68,8 @@ class AuditEvent(models.Model):
         FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
         FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
         FOLLOW_UP_MOVED = "follow_up_moved", "Follow-up due date moved"
+        # The daily reminder (isg/followups/digest.py): subject "user"; payload the day and counts only.
+        DIGEST_SENT = "digest_sent", "Daily reminder sent"
         # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
         # payload: ids and a reason code only.
         SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"

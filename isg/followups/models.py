@@ -74,3 +74,20 @@ class FollowUp(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         return self.is_open and self.due_at < (now or timezone.now())
+
+
+class DigestSent(models.Model):
+    """One daily reminder went to this person on this (UK) day: the row is claimed before the mail
+    goes, so a second run the same day, or a second worker, sends nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    tasks = models.PositiveIntegerField(default=0)
+    approvals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="followups_one_digest_a_day")]
+
+    def __str__(self) -> str:
+        return f"Reminder to user {self.user_id} on {self.day}"
