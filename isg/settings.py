@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "isg.dashboard",
     "isg.exports",
     "isg.retention",
+    "isg.housekeeping",  # the schedule the task worker keeps (isg/housekeeping/schedule.py)
     "isg.ops",  # before django_tasks_db: its `db_worker` (with a heartbeat) replaces the plain one
     "django_tasks_db",
     "isg.sso",  # single sign-on (OpenID Connect), off unless configured
@@ -331,6 +332,10 @@ ISG_RETENTION = {
 # The task worker writes a heartbeat this often; /readyz fails when the newest is older than the max age.
 ISG_WORKER_HEARTBEAT_SECONDS = float(env_str("ISG_WORKER_HEARTBEAT_SECONDS", "15"))
 ISG_WORKER_HEARTBEAT_MAX_AGE = float(env_str("ISG_WORKER_HEARTBEAT_MAX_AGE", "60"))
+# The task worker looks for due housekeeping jobs this often (isg/housekeeping); 0 turns it off there.
+ISG_HOUSEKEEPING_SECONDS = float(env_str("ISG_HOUSEKEEPING_SECONDS", "60"))
+# Sign-in failure and access logs (django-axes) are kept this many days, then housekeeping removes them.
+ISG_SIGN_IN_LOG_DAYS = int(env_str("ISG_SIGN_IN_LOG_DAYS", "90"))
 
 # One JSON object per line on stderr, each with the request id (isg/ops/logging.py); ISG_LOG_FORMAT=text
 # for plain lines while developing. No query strings, bodies, usernames or case text.
