@@ -75,6 +75,9 @@ class AuditEvent(models.Model):
         HOUSEKEEPING_STARTED = "housekeeping_started", "Housekeeping job started"
         HOUSEKEEPING_FINISHED = "housekeeping_finished", "Housekeeping job finished"
         HOUSEKEEPING_FAILED = "housekeeping_failed", "Housekeeping job failed"
+        # A legal hold (isg/retention/holds.py): subject "decision"; payload the hold's id and reason code.
+        LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed"
+        LEGAL_HOLD_RELEASED = "legal_hold_released", "Legal hold released"
         # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
         # payload: ids and a reason code only.
         SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"

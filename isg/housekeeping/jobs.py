@@ -55,7 +55,7 @@ def retention_apply(now: datetime.datetime) -> dict[str, int]:
     with maintenance_connection():
         result = services.apply(now)
     return {"anonymised": result.total, "events": result.events, "amendments": result.amendments,
-            "already": result.already}
+            "already": result.already, "held": result.held, "still_open": result.still_open}
 
 
 def sign_in_log_cleanup(now: datetime.datetime) -> dict[str, int]:

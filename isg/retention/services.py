@@ -21,6 +21,11 @@ Anonymising a decision, in one transaction:
 - one more `retention_tombstone` for the decision says what was removed and why: the rule, its
   years, the submission and retention dates, counts per kind of text; never the text itself.
 
+Never anonymised, however old (counted in the result instead): a decision under a legal hold
+(holds.py), and one still open: waiting for approval or review, returned, escalated, or with a
+follow-up not yet done (isg/followups). The follow-ups' own words (what to do, what was done) are
+blanked with the rest once it goes.
+
 Idempotent: a decision with nothing left to remove is skipped, with no event, so a second run
 changes nothing. Text added later (an amendment to a retained decision) is removed next run.
 """
@@ -43,7 +48,9 @@ from isg.audit.models import AuditEvent
 from isg.decisions import history
 from isg.decisions.models import Amendment, Decision, DecisionEvent
 from isg.flowchart.services import flowchart_for
+from isg.followups.models import FollowUp
 
+from .models import LegalHold
 from .schedule import Rule, Schedule, load_schedule
 
 logger = logging.getLogger(__name__)
@@ -74,11 +81,12 @@ class Plan:
     decision_changes: dict[str, Any] = field(default_factory=dict)
     events: list[tuple[DecisionEvent, dict[str, Any]]] = field(default_factory=list)
     amendments: list[tuple[Amendment, str, str]] = field(default_factory=list)
+    follow_ups: list[int] = field(default_factory=list)  # ids of follow-ups with words to blank
     removed: Counter = field(default_factory=Counter)
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.decision_changes or self.events or self.amendments)
+        return bool(self.decision_changes or self.events or self.amendments or self.follow_ups)
 
 
 @dataclass
@@ -89,6 +97,8 @@ class Result:
     events: int = 0
     amendments: int = 0
     already: int = 0  # past their date with nothing left to remove
+    held: int = 0  # past their date, kept whole under a legal hold
+    still_open: int = 0  # past their date, kept whole because still open
 
     @property
     def total(self) -> int:
@@ -143,7 +153,27 @@ def plan(decision: Decision, rule: Rule, retain_until: datetime) -> Plan:
         reason, text = _blank(amendment.reason, removed, "amendment_text"), _blank(amendment.text, removed, "amendment_text")
         if (reason, text) != (amendment.reason, amendment.text):
             result.amendments.append((amendment, reason, text))
+    for follow_up in FollowUp.objects.filter(decision=decision).order_by("id"):
+        if follow_up.description or follow_up.completion_note:
+            result.follow_ups.append(follow_up.pk)
+            removed["follow_up_text"] += bool(follow_up.description) + bool(follow_up.completion_note)
     return result
+
+
+# Waiting on someone: never anonymised while so, however old.
+OPEN_STATUSES = (
+    Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.RETURNED,
+    Decision.Status.ESCALATED,
+)
+
+
+def withheld(decision: Decision) -> str | None:
+    """Why retention must leave this decision whole now: "legal_hold", "open", or None."""
+    if LegalHold.objects.in_force().filter(decision=decision).exists():
+        return "legal_hold"
+    if decision.status in OPEN_STATUSES or FollowUp.objects.open().filter(decision=decision).exists():
+        return "open"
+    return None
 
 
 def marker_for(decision: Decision) -> str:
@@ -163,6 +193,13 @@ def apply(now: datetime | None = None, *, dry_run: bool = False, actor=None, sch
     result = Result(dry_run=dry_run)
     for decision, rule, retain_until in list(due(now, schedule)):
         result.checked += 1
+        kept = withheld(decision)
+        if kept == "legal_hold":
+            result.held += 1
+            continue
+        if kept == "open":
+            result.still_open += 1
+            continue
         if dry_run:
             found = plan(decision, rule, retain_until)
         else:
@@ -181,6 +218,8 @@ def anonymise(decision: Decision, rule: Rule, retain_until: datetime, *, now: da
     with transaction.atomic():
         # The decision's row lock first, then the chain's (audit.append): the order every writer keeps.
         locked = Decision.objects.select_for_update().select_related("owner").get(pk=decision.pk)
+        if withheld(locked):  # a hold placed, or a follow-up opened, since it was found due
+            return None
         found = plan(locked, rule, retain_until)
         if not found.changes_anything:
             return None
@@ -192,6 +231,7 @@ def anonymise(decision: Decision, rule: Rule, retain_until: datetime, *, now: da
                 models.QuerySet(DecisionEvent).filter(pk=event.pk).update(payload=payload)
             for amendment, reason, text in found.amendments:
                 models.QuerySet(Amendment).filter(pk=amendment.pk).update(reason=reason, text=text)
+        FollowUp.objects.filter(pk__in=found.follow_ups).update(description="", completion_note="")
         subject = str(locked.public_id)
         for event, payload in found.events:
             event.payload = payload
@@ -224,6 +264,7 @@ def tombstone_payload(found: Plan, *, now: datetime, actor=None) -> dict[str, An
         "removed": dict(sorted(found.removed.items())),
         "events_rewritten": len(found.events),
         "amendments_rewritten": len(found.amendments),
+        "follow_ups_blanked": len(found.follow_ups),
         "kept": "ids, dates, outcome, status, flags, answer ids, choice and date answers",
     }
 
