@@ -242,7 +242,7 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ISG_BEHIND_PROXY else None
 # Load balancers probe the app directly over HTTP: answer them rather than redirect to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^healthz/worker$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -329,7 +329,8 @@ ISG_RETENTION = {
     "outcome_do_not_share": int(env_str("ISG_RETENTION_DO_NOT_SHARE_YEARS", "7")),
 }
 
-# The task worker writes a heartbeat this often; /readyz fails when the newest is older than the max age.
+# The task worker writes a heartbeat this often; /healthz/worker fails (and /readyz says so, still 200)
+# when the newest is older than the max age.
 ISG_WORKER_HEARTBEAT_SECONDS = float(env_str("ISG_WORKER_HEARTBEAT_SECONDS", "15"))
 ISG_WORKER_HEARTBEAT_MAX_AGE = float(env_str("ISG_WORKER_HEARTBEAT_MAX_AGE", "60"))
 # The task worker looks for due housekeeping jobs this often (isg/housekeeping); 0 turns it off there.

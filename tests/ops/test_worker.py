@@ -1,4 +1,4 @@
-"""`manage.py db_worker` is django-tasks-db's worker plus a heartbeat row for /readyz."""
+"""`manage.py db_worker` is django-tasks-db's worker plus a heartbeat row for /healthz/worker."""
 
 from unittest import mock
 
