@@ -3,7 +3,9 @@
 `open_from_record(decision, actor)` turns the dates a submitted decision's record names into tasks,
 called by `decisions.services.decision_submit` (a local import, as it reaches approvals):
 
-- "When they will be told" (inform_person, inform_by): kind inform, owned by the practitioner;
+- "When they will be told" (inform_person, inform_by): kind inform, owned by the practitioner,
+  once the sharing may go ahead: at submission, or, where approval comes before sharing, when it is
+  approved (approvals.decide calls this again); never for a decision not approved;
 - "Date to reconsider telling them" (inform_person, reconsider_date): kind reconsider_telling,
   owned by the practitioner;
 - "Review date" (record, review_date): kind review, owned by whoever "Who will review this
@@ -116,12 +118,17 @@ class Wanted:
     description: str
 
 
+# Nothing may be shared yet (or ever): there is nobody to tell what was shared.
+NOTHING_SHARED_YET = (Decision.Status.AWAITING_APPROVAL, Decision.Status.RETURNED, Decision.Status.NOT_APPROVED,
+                      Decision.Status.ESCALATED, Decision.Status.DRAFT)
+
+
 def wanted_from_record(decision: Decision) -> list[Wanted]:
     """The tasks the decision's record asks for, by the dates it names."""
     wanted = []
     answer, fields = _step_fields(decision, "inform_person")
     inform_by = _date(fields.get("inform_by"))
-    if answer == "will_inform" and inform_by:
+    if answer == "will_inform" and inform_by and decision.status not in NOTHING_SHARED_YET:
         who = fields.get("inform_who", "")
         wanted.append(Wanted("inform_by", FollowUp.Kind.INFORM, decision.owner, inform_by,
                              f"Tell the person what was decided. Who will tell them: {who}" if who

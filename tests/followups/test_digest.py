@@ -24,8 +24,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def decision(people, clock):  # noqa: F811
-    """Submitted on Monday 2 March 2026 at 10:00: it waits for the manager, due by 17:00 today;
-    telling the person is the practitioner's task, due 1 January 2099."""
+    """Submitted on Monday 2 March 2026 at 10:00: it waits for the manager, due by 17:00 today."""
     return submitted(people.practitioner)
 
 

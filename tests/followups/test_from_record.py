@@ -32,8 +32,10 @@ def submit(decision, actor, **record):
     return decision
 
 
-def test_telling_the_person_by_a_date_is_the_practitioners_task_due_that_day(people, clock):  # noqa: F811
+def test_telling_the_person_by_a_date_is_the_practitioners_task_once_the_sharing_is_approved(people, clock):  # noqa: F811
     decision = submit(ready_to_submit(people.practitioner), people.practitioner)
+    assert not FollowUp.objects.filter(decision=decision).exists()  # waiting for approval: nothing shared yet
+    approvals.approve(decision, people.manager, "Proportionate", decision.revision)
     task = FollowUp.objects.get(decision=decision, kind=FollowUp.Kind.INFORM)
     assert task.owner == people.practitioner
     assert task.due_at == datetime.datetime(2099, 1, 1, 17, 0, tzinfo=LONDON)
@@ -42,6 +44,19 @@ def test_telling_the_person_by_a_date_is_the_practitioners_task_due_that_day(peo
     assert event.payload["source"] == "inform_by" and event.payload["follow_up"] == task.pk
     page = client_for(people.practitioner).get(reverse("followups:todo")).content.decode()
     assert "Tell the person what was shared" in page and "Thursday 1 January 2099, 17:00" in page
+
+
+def test_a_decision_not_approved_has_nobody_to_tell(people, clock):  # noqa: F811
+    decision = submit(ready_to_submit(people.practitioner), people.practitioner)
+    approvals.not_approve(decision, people.manager, "Not proportionate", decision.revision,
+                          review_date=datetime.date(2026, 4, 1))
+    assert list(FollowUp.objects.filter(decision=decision).values_list("kind", flat=True)) == ["review"]
+
+
+def test_shared_at_once_the_task_opens_at_submission(people, clock):  # noqa: F811
+    decision = submit(ready_to_submit(people.practitioner, "child_referral_after_sharing"), people.practitioner)
+    assert decision.status == "awaiting_review"
+    assert FollowUp.objects.get(decision=decision, kind=FollowUp.Kind.INFORM).owner == people.practitioner
 
 
 def test_the_review_goes_to_the_person_named_when_the_app_knows_them(people, clock):  # noqa: F811
@@ -71,7 +86,7 @@ def test_two_people_with_the_same_name_name_nobody(people, clock):  # noqa: F811
 
 
 def test_no_date_no_task(people, clock):  # noqa: F811
-    decision = submit(ready_to_submit(people.practitioner), people.practitioner,
+    decision = submit(ready_to_submit(people.practitioner, "child_referral_after_sharing"), people.practitioner,
                       follow_up="Pat will ring the school on Friday")
     assert list(FollowUp.objects.filter(decision=decision).values_list("kind", flat=True)) == ["inform"]
 
@@ -87,7 +102,9 @@ def returned_and_resubmitted(people, decision, **record):  # noqa: F811
 def test_a_resubmission_opens_nothing_twice(people, clock):  # noqa: F811
     decision = submit(ready_to_submit(people.practitioner), people.practitioner, review_date="2026-06-01")
     decision = returned_and_resubmitted(people, decision)
-    assert FollowUp.objects.filter(decision=decision).count() == 2  # inform, review
+    decision.refresh_from_db()
+    approvals.approve(decision, people.manager, "Proportionate", decision.revision)
+    assert FollowUp.objects.filter(decision=decision).count() == 2  # review, then inform once approved
     assert decision.events.filter(kind=DecisionEvent.Kind.FOLLOW_UP_OPENED).count() == 2
     assert not decision.events.filter(kind=DecisionEvent.Kind.FOLLOW_UP_MOVED).exists()
 
@@ -113,6 +130,6 @@ def test_a_completed_task_is_neither_reopened_nor_moved(people, clock):  # noqa:
 
 
 def test_calling_it_again_changes_nothing(people, clock):  # noqa: F811
-    decision = submit(ready_to_submit(people.practitioner), people.practitioner)
+    decision = submit(ready_to_submit(people.practitioner, "child_referral_after_sharing"), people.practitioner)
     assert followups.open_from_record(decision, people.practitioner) == []
     assert FollowUp.objects.filter(decision=decision).count() == 1
