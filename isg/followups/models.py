@@ -1,7 +1,9 @@
 """What falls due after a decision: tasks with an owner, a due time, and who completed them when.
 
-A follow-up is opened by the app (a data protection officer's breach assessment when an approver
-disagrees after sharing; later the inform-by, review and follow-up-action dates the record names).
+A follow-up is opened by the app: a data protection officer's breach assessment when an approver
+disagrees after sharing, a review when an approver does not approve, and the inform-by, reconsider
+and review dates a submitted record names (services.open_from_record). digest.py reminds each
+owner daily of what is due.
 Its history (opened, completed) is on the decision's audit chain; the row holds the current state.
 """
 
