@@ -97,12 +97,16 @@ def _step_fields(decision: Decision, node: str) -> tuple[str, dict]:
     return "", {}
 
 
+TASK_ROLES = (User.Role.PRACTITIONER, User.Role.LINE_MANAGER, User.Role.DATA_PROTECTION_OFFICER)
+
+
 def reviewer_named(decision: Decision, words: str) -> User | None:
-    """The one active person of the decision's agency whose full name or username is `words`."""
+    """The one active person of the decision's agency, of a role that has a To do page (a practitioner,
+    line manager or data protection officer), whose full name or username is `words`."""
     name = " ".join(str(words or "").split()).casefold()
     if not name:
         return None
-    staff = User.objects.filter(is_active=True)
+    staff = User.objects.filter(is_active=True, role__in=TASK_ROLES)
     staff = staff.filter(agency_id=decision.agency_id) if decision.agency_id else staff.filter(agency__isnull=True)
     found = [u for u in staff.only("pk", "first_name", "last_name", "username")
              if name in (" ".join(u.get_full_name().split()).casefold(), u.username.casefold())]

@@ -78,6 +78,13 @@ def test_a_reviewer_the_app_cannot_name_leaves_the_review_with_the_practitioner(
     assert task.owner == people.practitioner  # Olive is in another agency: not this decision's reviewer
 
 
+def test_someone_without_a_to_do_page_is_not_made_the_reviewer(people, clock):  # noqa: F811
+    make_user(username="ada", first_name="Ada", last_name="Admin", role="admin", agency=people.agency)
+    decision = submit(ready_to_submit(people.practitioner), people.practitioner,
+                      review_owner="Ada Admin", review_date="2026-06-01")
+    assert FollowUp.objects.get(decision=decision, kind=FollowUp.Kind.REVIEW).owner == people.practitioner
+
+
 def test_two_people_with_the_same_name_name_nobody(people, clock):  # noqa: F811
     make_user(username="margaret2", first_name="Margaret", last_name="Hughes", agency=people.agency)
     decision = submit(ready_to_submit(people.practitioner), people.practitioner,
