@@ -70,7 +70,9 @@ INSTALLED_APPS = [
     "isg.dashboard",
     "isg.exports",
     "isg.retention",
-    "isg.housekeeping",  # the schedule the task worker keeps (isg/housekeeping/schedule.py)
+    # The schedule the task worker keeps (isg/housekeeping/schedule.py); before isg.ops, whose
+    # `db_worker` (with a heartbeat) its own extends with the schedule.
+    "isg.housekeeping",
     "isg.ops",  # before django_tasks_db: its `db_worker` (with a heartbeat) replaces the plain one
     "django_tasks_db",
     "isg.sso",  # single sign-on (OpenID Connect), off unless configured

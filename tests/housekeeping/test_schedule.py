@@ -202,3 +202,24 @@ def test_a_database_error_does_not_stop_the_worker(monkeypatch, caplog):
     monkeypatch.setattr(services, "run_due", down)
     assert worker.run_due_safely() == 0
     assert "housekeeping not run: OperationalError" in caplog.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_worker_keeps_the_schedule_but_a_batch_run_does_not(settings, monkeypatch):
+    from unittest import mock
+
+    from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+    from isg.housekeeping import worker
+    from isg.ops.heartbeat import HeartbeatThread
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+    thread = mock.Mock()
+    with mock.patch.object(worker, "start", return_value=thread) as start, \
+            mock.patch.object(DatabaseWorkerCommand, "handle", return_value=None), \
+            mock.patch.object(HeartbeatThread, "start"), mock.patch.object(HeartbeatThread, "stop"):
+        call_command("db_worker", "--no-reload", "--no-startup-delay", verbosity=0)
+        start.assert_called_once()
+        thread.stop.assert_called_once()  # it stops with the worker
+        call_command("db_worker", "--batch", "--no-reload", "--no-startup-delay", verbosity=0)
+        start.assert_called_once()  # not again: a batch run drains the queue and stops

@@ -1,5 +1,5 @@
-"""django-tasks-db's `db_worker`, plus a heartbeat row (/readyz reports it) and the housekeeping
-schedule (isg/housekeeping/worker.py: a thread that runs the jobs due).
+"""django-tasks-db's `db_worker`, plus a heartbeat row that /healthz/worker reads (isg/housekeeping's
+`db_worker` extends this one with the housekeeping schedule).
 
 isg.ops comes before django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` is this command;
 every option is django-tasks-db's own.
@@ -14,25 +14,19 @@ from isg.ops.heartbeat import HeartbeatThread, beat_safely
 
 
 class Command(DatabaseWorkerCommand):
-    help = DatabaseWorkerCommand.help + " (and record a heartbeat, and keep the housekeeping schedule)"
+    help = DatabaseWorkerCommand.help + " (and record a heartbeat for /readyz)"
 
     def handle(self, *args, **options):
         reloading_parent = options.get("reload") and not options.get("batch") and (
             os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         )
-        heartbeat = housekeeping = None
+        heartbeat = None
         if not reloading_parent:  # with --reload only the child that runs tasks beats
             heartbeat = HeartbeatThread(options["worker_id"])
             beat_safely(heartbeat.worker_id, heartbeat.started_at)  # ready as soon as it starts
             heartbeat.start()
-            if not options.get("batch"):  # a batch run drains the queue and stops: no schedule to keep
-                from isg.housekeeping import worker
-
-                housekeeping = worker.start()
         try:
             return super().handle(*args, **options)
         finally:
             if heartbeat is not None:
                 heartbeat.stop()
-            if housekeeping is not None:
-                housekeeping.stop()
