@@ -23,6 +23,8 @@ run: app-system-deps app-deps demo-db  ## Set up and run the app and its task wo
 	@echo ""
 	@echo "ISG is starting at http://$(HOST):$(PORT)/ (press Ctrl+C to stop)"
 	@# The task worker sends the approval emails (to the console here); it stops with the server.
+	@# Emails link here (ISG_SITE_URL), so `make run PORT=8101` sends links to port 8101.
+	export ISG_SITE_URL="$${ISG_SITE_URL:-http://$(HOST):$(PORT)}"; \
 	ISG_DEBUG=1 $(PY) manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	ISG_DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
@@ -43,6 +45,8 @@ serve: app-system-deps app-deps  ## Run gunicorn (several workers) and the task 
 	@# Which role is which, and a warning (not a stop) if the app's may change history; SQLite has no roles.
 	@$(PY) manage.py db_roles --check || echo "make serve: WARNING: the database roles are not as README \"Database roles\" says (above)" >&2
 	@# Here the task worker runs beside the server and stops with it; in production it is its own service.
+	@# Emails link to ISG_SITE_URL: set it to the public address; unset, it is this server's.
+	export ISG_SITE_URL="$${ISG_SITE_URL:-http://$(HOST):$(PORT)}"; \
 	$(PY) manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(VENV)/bin/gunicorn isg.wsgi --config python:isg.ops.gunicorn --bind $(HOST):$(PORT) \

@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "isg.dashboard",
     "isg.exports",
     "isg.retention",
+    # The schedule the task worker keeps (isg/housekeeping/schedule.py); before isg.ops, whose
+    # `db_worker` (with a heartbeat) its own extends with the schedule.
+    "isg.housekeeping",
     "isg.ops",  # before django_tasks_db: its `db_worker` (with a heartbeat) replaces the plain one
     "django_tasks_db",
     "isg.sso",  # single sign-on (OpenID Connect), off unless configured
@@ -243,7 +246,7 @@ SECURE_HSTS_SECONDS = 0 if DEBUG else 31536000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if ISG_BEHIND_PROXY else None
 # Load balancers probe the app directly over HTTP: answer them rather than redirect to HTTPS.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^healthz/worker$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -330,9 +333,14 @@ ISG_RETENTION = {
     "outcome_do_not_share": int(env_str("ISG_RETENTION_DO_NOT_SHARE_YEARS", "7")),
 }
 
-# The task worker writes a heartbeat this often; /readyz fails when the newest is older than the max age.
+# The task worker writes a heartbeat this often; /healthz/worker fails (and /readyz says so, still 200)
+# when the newest is older than the max age.
 ISG_WORKER_HEARTBEAT_SECONDS = float(env_str("ISG_WORKER_HEARTBEAT_SECONDS", "15"))
 ISG_WORKER_HEARTBEAT_MAX_AGE = float(env_str("ISG_WORKER_HEARTBEAT_MAX_AGE", "60"))
+# The task worker looks for due housekeeping jobs this often (isg/housekeeping); 0 turns it off there.
+ISG_HOUSEKEEPING_SECONDS = float(env_str("ISG_HOUSEKEEPING_SECONDS", "60"))
+# Sign-in failure and access logs (django-axes) are kept this many days, then housekeeping removes them.
+ISG_SIGN_IN_LOG_DAYS = int(env_str("ISG_SIGN_IN_LOG_DAYS", "90"))
 
 # One JSON object per line on stderr, each with the request id (isg/ops/logging.py); ISG_LOG_FORMAT=text
 # for plain lines while developing. No query strings, bodies, usernames or case text.

@@ -5,7 +5,7 @@ from isg import home
 
 urlpatterns = [
     path("", home.home, name="home"),
-    path("", include("isg.ops.urls")),  # /healthz and /readyz: public, JSON, no personal data
+    path("", include("isg.ops.urls")),  # /healthz, /readyz, /healthz/worker: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
     path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured
     path("decisions/", include("isg.decisions.urls")),

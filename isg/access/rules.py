@@ -91,6 +91,7 @@ RULES: dict[str, Rule] = {
     f"{ADMIN_NAMESPACE}:login": PUBLIC,  # the admin's own sign-in page (same lockout form as ours)
     "healthz": PUBLIC,  # liveness for the load balancer (isg/ops): {"status": "ok"}, nothing else
     "readyz": PUBLIC,  # readiness: names of checks and fixed reasons, no records, no versions
+    "healthz-worker": PUBLIC,  # the task worker's heartbeat, for alerting: "ok" or a fixed reason
 
     # -- accounts (isg/accounts) ---------------------------------------------------------------
     "accounts:login": PUBLIC,

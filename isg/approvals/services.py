@@ -343,6 +343,10 @@ def decide(
             from isg.followups import services as followups
 
             followups.open_review(decision, actor, owner=decision.owner, description=review_owner, due_on=review_date)
+        if transition.result == "approved":
+            from isg.followups import services as followups
+
+            followups.open_from_record(decision, actor)  # telling the person: due once the sharing may go ahead
         if transition.breach_assessment:
             from isg.followups import services as followups
 

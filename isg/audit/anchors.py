@@ -17,8 +17,8 @@ database cannot vouch for its own end. An anchor is a signed note of where the c
 (append-only storage, or shipped off the host), and logs the same object as the JSON log line's
 `anchor` field (logger isg.audit.anchors; numbers and hashes only, no personal data). It first
 checks that the chain still holds the newest anchor, and refuses to sign over one that does not.
-`manage.py audit anchor` runs it; the housekeeping scheduler will enqueue the task
-isg.audit.tasks.anchor_chain.
+`manage.py audit anchor` runs it, and the housekeeping schedule (isg/housekeeping, job audit_anchor)
+runs it every hour from the task worker.
 
 `check_anchors()` (in `manage.py audit verify`) checks every line's signature, then that the chain
 holds each anchor in turn: the event at seq `events` is there and its hash is `head`. A rewritten

@@ -67,6 +67,17 @@ class AuditEvent(models.Model):
         REVIEW_DISAGREED = "review_disagreed", "Disagreed on review after sharing"
         FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
         FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
+        FOLLOW_UP_MOVED = "follow_up_moved", "Follow-up due date moved"
+        # The daily reminder (isg/followups/digest.py): subject "user"; payload the day and counts only.
+        DIGEST_SENT = "digest_sent", "Daily reminder sent"
+        # Scheduled housekeeping (isg/housekeeping): subject "housekeeping", id the job's name; payload
+        # the slot, the run's id, counts and an exception type only.
+        HOUSEKEEPING_STARTED = "housekeeping_started", "Housekeeping job started"
+        HOUSEKEEPING_FINISHED = "housekeeping_finished", "Housekeeping job finished"
+        HOUSEKEEPING_FAILED = "housekeeping_failed", "Housekeeping job failed"
+        # A legal hold (isg/retention/holds.py): subject "decision"; payload the hold's id and reason code.
+        LEGAL_HOLD_PLACED = "legal_hold_placed", "Legal hold placed"
+        LEGAL_HOLD_RELEASED = "legal_hold_released", "Legal hold released"
         # Single sign-on (isg/sso): subject "user" (or a hash of an identity with no account);
         # payload: ids and a reason code only.
         SSO_SIGNED_IN = "sso_signed_in", "Signed in with single sign-on"

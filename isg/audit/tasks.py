@@ -1,9 +1,8 @@
 """The audit chain's background work, run by the task worker (`manage.py db_worker`).
 
 `anchor_chain` writes one anchor of the chain's head (isg/audit/anchors.py). The housekeeping
-scheduler (still to be built) will enqueue it on a schedule: at least daily, and more often to
-narrow what a deletion of the newest events could hide. Until then run `manage.py audit anchor`
-from cron or a systemd timer; both write the same line.
+schedule (isg/housekeeping/schedule.py, job audit_anchor) anchors every hour from the task
+worker; `manage.py audit anchor` and this task write the same line, for a run by hand.
 """
 
 from __future__ import annotations

@@ -170,6 +170,7 @@ class DecisionEvent(models.Model):
         REVIEW_DISAGREED = "review_disagreed", "Disagreed on review after sharing"
         FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
         FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
+        FOLLOW_UP_MOVED = "follow_up_moved", "Follow-up due date moved"  # isg/followups: the record's date changed
         OVERDUE_ESCALATED = "overdue_escalated", "Approval overdue: escalated"
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"

@@ -263,6 +263,9 @@ def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
         elif status == Decision.Status.ESCALATED:
             approvals.open_escalation(decision, actor)
         approvals.resolve_followed(decision, actor)
+        from isg.followups import services as followups  # followups imports decisions
+
+        followups.open_from_record(decision, actor)
     return decision
 
 

@@ -1,7 +1,9 @@
 """What falls due after a decision: tasks with an owner, a due time, and who completed them when.
 
-A follow-up is opened by the app (a data protection officer's breach assessment when an approver
-disagrees after sharing; later the inform-by, review and follow-up-action dates the record names).
+A follow-up is opened by the app: a data protection officer's breach assessment when an approver
+disagrees after sharing, a review when an approver does not approve, and the inform-by, reconsider
+and review dates a submitted record names (services.open_from_record). digest.py reminds each
+owner daily of what is due.
 Its history (opened, completed) is on the decision's audit chain; the row holds the current state.
 """
 
@@ -50,12 +52,20 @@ class FollowUp(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
     )
     completion_note = models.TextField(blank=True)
+    # Which date in the decision's record opened it ("inform_by", "review_date", ...); empty for a
+    # task the app opens on its own (a breach assessment, a review after "not approved"). One task
+    # per decision and source: a resubmission finds it and moves it rather than opening another.
+    source = models.CharField(max_length=40, blank=True)
 
     objects = FollowUpQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]
         indexes = [models.Index(fields=["owner", "completed_at", "due_at"])]
+        constraints = [
+            models.UniqueConstraint(fields=["decision", "source"], condition=~Q(source=""),
+                                    name="followups_one_task_per_record_date"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for decision {self.decision_id}"
@@ -66,3 +76,20 @@ class FollowUp(models.Model):
 
     def is_overdue(self, now=None) -> bool:
         return self.is_open and self.due_at < (now or timezone.now())
+
+
+class DigestSent(models.Model):
+    """One daily reminder went to this person on this (UK) day: the row is claimed before the mail
+    goes, so a second run the same day, or a second worker, sends nothing."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    sent_at = models.DateTimeField(default=timezone.now)
+    tasks = models.PositiveIntegerField(default=0)
+    approvals = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "day"], name="followups_one_digest_a_day")]
+
+    def __str__(self) -> str:
+        return f"Reminder to user {self.user_id} on {self.day}"

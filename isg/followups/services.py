@@ -1,8 +1,27 @@
-"""Opening and completing follow-ups: each on the decision's history (and so its audit chain)."""
+"""Opening and completing follow-ups: each on the decision's history (and so its audit chain).
+
+`open_from_record(decision, actor)` turns the dates a submitted decision's record names into tasks,
+called by `decisions.services.decision_submit` (a local import, as it reaches approvals):
+
+- "When they will be told" (inform_person, inform_by): kind inform, owned by the practitioner,
+  once the sharing may go ahead: at submission, or, where approval comes before sharing, when it is
+  approved (approvals.decide calls this again); never for a decision not approved;
+- "Date to reconsider telling them" (inform_person, reconsider_date): kind reconsider_telling,
+  owned by the practitioner;
+- "Review date" (record, review_date): kind review, owned by whoever "Who will review this
+  decision" names when that is exactly one active person of the decision's agency (by full name or
+  username), else the practitioner; the words stay in the task's description.
+
+"Follow-up actions" is one free-text box ("who will do what, by when") with no owner or date the
+app can read, so it opens no task. Each task is opened once per decision and date (the `source`
+column): submitting again after a return finds it; if the date changed, the open task moves and
+the move is on the decision's history (follow_up_moved); a completed one is left as it is.
+"""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -33,15 +52,121 @@ def data_protection_officer_for(decision: Decision) -> User | None:
 
 
 def _open(decision: Decision, actor: User, kind: str, *, owner: User | None, due_at: datetime.datetime,
-          description: str = "") -> FollowUp:
+          description: str = "", source: str = "") -> FollowUp:
     follow_up = FollowUp.objects.create(
         decision=decision, kind=kind, owner=owner, due_at=due_at, created_by=actor, description=description,
+        source=source,
     )
+    extra = {"source": source} if source else {}
     history.record(
         decision, actor, Kind.FOLLOW_UP_OPENED, follow_up=follow_up.pk, follow_up_kind=kind,
-        owner=owner.display_name if owner else "", due_at=due_at.isoformat(),
+        owner=owner.display_name if owner else "", due_at=due_at.isoformat(), **extra,
     )
     return follow_up
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """A date in a record is due by the end of that working day: 17:00 UK time."""
+    return datetime.datetime.combine(day, datetime.time(17, 0), tzinfo=timezone.get_current_timezone())
+
+
+def _date(value) -> datetime.date | None:
+    """A date as the record stores it (ISO), or as typed ("27 3 2027"); None if it is neither."""
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = text.replace("/", " ").replace("-", " ").split()
+    try:
+        day, month, year = (int(p) for p in parts)
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _step_fields(decision: Decision, node: str) -> tuple[str, dict]:
+    """The answer and fields of `node` on the decision's path ("", {} if it is not there)."""
+    for step in decision.path:
+        if step.get("node") == node:
+            return step.get("answer", ""), dict(step.get("fields") or {})
+    return "", {}
+
+
+TASK_ROLES = (User.Role.PRACTITIONER, User.Role.LINE_MANAGER, User.Role.DATA_PROTECTION_OFFICER)
+
+
+def reviewer_named(decision: Decision, words: str) -> User | None:
+    """The one active person of the decision's agency, of a role that has a To do page (a practitioner,
+    line manager or data protection officer), whose full name or username is `words`."""
+    name = " ".join(str(words or "").split()).casefold()
+    if not name:
+        return None
+    staff = User.objects.filter(is_active=True, role__in=TASK_ROLES)
+    staff = staff.filter(agency_id=decision.agency_id) if decision.agency_id else staff.filter(agency__isnull=True)
+    found = [u for u in staff.only("pk", "first_name", "last_name", "username")
+             if name in (" ".join(u.get_full_name().split()).casefold(), u.username.casefold())]
+    return found[0] if len(found) == 1 else None
+
+
+@dataclass(frozen=True)
+class Wanted:
+    source: str
+    kind: str
+    owner: User | None
+    due_on: datetime.date
+    description: str
+
+
+# Nothing may be shared yet (or ever): there is nobody to tell what was shared.
+NOTHING_SHARED_YET = (Decision.Status.AWAITING_APPROVAL, Decision.Status.RETURNED, Decision.Status.NOT_APPROVED,
+                      Decision.Status.ESCALATED, Decision.Status.DRAFT)
+
+
+def wanted_from_record(decision: Decision) -> list[Wanted]:
+    """The tasks the decision's record asks for, by the dates it names."""
+    wanted = []
+    answer, fields = _step_fields(decision, "inform_person")
+    inform_by = _date(fields.get("inform_by"))
+    if answer == "will_inform" and inform_by and decision.status not in NOTHING_SHARED_YET:
+        who = fields.get("inform_who", "")
+        wanted.append(Wanted("inform_by", FollowUp.Kind.INFORM, decision.owner, inform_by,
+                             f"Tell the person what was decided. Who will tell them: {who}" if who
+                             else "Tell the person what was decided."))
+    reconsider = _date(fields.get("reconsider_date"))
+    if answer == "not_informing" and reconsider:
+        wanted.append(Wanted("reconsider_date", FollowUp.Kind.RECONSIDER_TELLING, decision.owner, reconsider,
+                             "Reconsider telling the person: once the reason no longer applies, tell them."))
+    record = decision.record or {}
+    review_on = _date(record.get("review_date"))
+    if review_on:
+        named = str(record.get("review_owner") or "").strip()
+        owner = reviewer_named(decision, named) or decision.owner
+        wanted.append(Wanted("review_date", FollowUp.Kind.REVIEW, owner, review_on,
+                             f"Review the decision. Who will review it: {named}" if named else "Review the decision."))
+    return wanted
+
+
+def open_from_record(decision: Decision, actor: User) -> list[FollowUp]:
+    """Open (once) the tasks the record names; move an open one whose date changed. Returns those opened."""
+    opened = []
+    with transaction.atomic():
+        existing = {f.source: f for f in FollowUp.objects.select_for_update().filter(decision=decision).exclude(source="")}
+        for want in wanted_from_record(decision):
+            due_at = _end_of(want.due_on)
+            task = existing.get(want.source)
+            if task is None:
+                opened.append(_open(decision, actor, want.kind, owner=want.owner, due_at=due_at,
+                                    description=want.description, source=want.source))
+            elif task.is_open and task.due_at != due_at:
+                FollowUp.objects.filter(pk=task.pk).update(due_at=due_at, description=want.description)
+                history.record(decision, actor, Kind.FOLLOW_UP_MOVED, follow_up=task.pk, follow_up_kind=task.kind,
+                               source=want.source, moved_from=task.due_at.isoformat(), due_at=due_at.isoformat())
+    return opened
 
 
 def open_breach_assessment(decision: Decision, actor: User, *, lessons: str) -> FollowUp:
@@ -66,7 +191,7 @@ def open_breach_assessment(decision: Decision, actor: User, *, lessons: str) -> 
 def open_review(decision: Decision, actor: User, *, owner: User, description: str,
                 due_on: datetime.date) -> FollowUp:
     """A decision not to share that must be reviewed: by whom (in words) and by when."""
-    due_at = datetime.datetime.combine(due_on, datetime.time(17, 0), tzinfo=timezone.get_current_timezone())
+    due_at = _end_of(due_on)
     return _open(decision, actor, FollowUp.Kind.REVIEW, owner=owner, due_at=due_at,
                  description=description or "Review the decision not to share.")
 

@@ -1,4 +1,5 @@
-"""The task worker's heartbeat: written by `manage.py db_worker` (isg/ops/management/commands), read by /readyz."""
+"""The task worker's heartbeat: written by `manage.py db_worker` (isg/ops/management/commands), read by /healthz/worker
+(and reported, not counted, by /readyz)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def beat(worker_id: str, started_at: datetime, now: datetime | None = None) -> N
 
 
 def beat_safely(worker_id: str, started_at: datetime) -> bool:
-    """Beat, or log why not: the database being down must not stop the worker (/readyz says so)."""
+    """Beat, or log why not: the database being down must not stop the worker (/healthz/worker says so)."""
     try:
         beat(worker_id, started_at)
     except DatabaseError as exc:

@@ -3,7 +3,7 @@ from django.db import models
 
 class WorkerHeartbeat(models.Model):
     """The task worker's "still here": django-tasks-db records none, so our `db_worker` writes one row
-    per worker process every few seconds, and /readyz reads the newest. No personal data.
+    per worker process every few seconds, and /healthz/worker reads the newest. No personal data.
     """
 
     worker_id = models.CharField(max_length=64, primary_key=True)

@@ -6,4 +6,5 @@ from . import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("healthz/worker", views.worker_health, name="healthz-worker"),
 ]

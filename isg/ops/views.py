@@ -1,4 +1,10 @@
-"""/healthz (the process answers) and /readyz (it can serve: database, cache, migrations, worker).
+"""/healthz (the process answers), /readyz (it can serve: database, cache, migrations) and
+/healthz/worker (a task worker's heartbeat is fresh).
+
+The worker is reported apart from readiness on purpose: every app server shares the one worker
+pool, so failing /readyz when the worker stops would take every server out of the load balancer at
+once, though they can still serve (mail and exports wait in the queue). /readyz's body says how the
+worker is ("worker": "ok" or "failed: ..."), without changing its status; alert on /healthz/worker.
 
 Public, no sign-in, JSON. The bodies name the checks and a fixed reason, never an exception's
 text, a version, a host name or anything from a record.
@@ -75,14 +81,33 @@ def check_worker() -> str:
     return "ok"
 
 
-# Order matters: without a database the migrations and the worker cannot be read.
+# Order matters: without a database the migrations cannot be read.
 CHECKS: dict[str, Callable[[], str]] = {
     "database": check_database,
     "cache": check_cache,
     "migrations": check_migrations,
-    "worker": check_worker,
 }
-NEEDS_DATABASE = ("migrations", "worker")
+NEEDS_DATABASE = ("migrations",)
+
+
+def worker_state() -> tuple[bool, str]:
+    """(fresh, what to say): a fixed reason, never an exception's text."""
+    try:
+        return True, check_worker()
+    except NotReady as exc:
+        return False, f"failed: {exc}"
+    except Exception as exc:  # noqa: BLE001 - the database down, say: report it, never raise
+        logger.warning("worker heartbeat not read: %s", type(exc).__name__)
+        return False, "failed: error"
+
+
+@login_not_required
+@never_cache
+@require_safe
+def worker_health(request: HttpRequest) -> JsonResponse:
+    """A task worker beat recently: 200, else 503. For alerting, not for the load balancer."""
+    fresh, said = worker_state()
+    return JsonResponse({"status": "ok" if fresh else "stale", "worker": said}, status=200 if fresh else 503)
 
 
 @login_not_required
@@ -106,7 +131,9 @@ def readyz(request: HttpRequest) -> JsonResponse:
             results[name] = "failed: unreachable" if name in ("database", "cache") else "failed: error"
             failed.append(name)
             logger.warning("readiness check %s failed: %s", name, type(exc).__name__)
-    body = {"status": "ok" if not failed else "not ready", "checks": results}
+    body: dict = {"status": "ok" if not failed else "not ready", "checks": results}
     if failed:
         body["failed"] = failed
+    # Reported, not counted (see the module's docstring): a stopped worker is an alert, not an outage.
+    body["worker"] = "not checked: database unreachable" if "database" in failed else worker_state()[1]
     return JsonResponse(body, status=200 if not failed else 503)

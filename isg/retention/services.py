@@ -22,6 +22,11 @@ Anonymising a decision, in one transaction:
 - one more `retention_tombstone` for the decision says what was removed and why: the rule, its
   years, the submission and retention dates, counts per kind of text; never the text itself.
 
+Never anonymised, however old (counted in the result instead): a decision under a legal hold
+(holds.py), and one still open: waiting for approval or review, returned, escalated, or with a
+follow-up not yet done (isg/followups). The follow-ups' own words (what to do, what was done) are
+blanked with the rest once it goes.
+
 Idempotent: a decision with nothing left to remove is skipped, with no event, so a second run
 changes nothing. Text added later (an amendment to a retained decision) is removed next run.
 """
@@ -44,7 +49,9 @@ from isg.audit.models import AuditEvent
 from isg.decisions import history
 from isg.decisions.models import Amendment, Decision, DecisionEvent
 from isg.flowchart.services import flowchart_for
+from isg.followups.models import FollowUp
 
+from .models import LegalHold
 from .schedule import Rule, Schedule, load_schedule
 
 logger = logging.getLogger(__name__)
@@ -61,6 +68,7 @@ KEPT_PAYLOAD_KEYS = frozenset({
     "amendment_id", "resolved_by", "routed_by", "review_date", "due_at", "escalated_to", "system",
     "approval_mode", "mode", "answer", "late", "level", "from", "follow_up", "follow_up_kind",
     "handed_over_from", "handed_over_to", "role", "why", "from_status", "purpose", "review_flag",
+    "source", "moved_from",
     "path_answers",  # [node id, answer id] pairs kept with a return (isg/approvals/services.py)
     # isg/disclosures: ids, codes, times and yes/no (the words are in "details", which goes).
     "share", "shared_at", "organisation", "method", "receipt_confirmed", "emergency",
@@ -87,11 +95,13 @@ class Plan:
     amendments: list[tuple[Amendment, str, str]] = field(default_factory=list)
     # What was shared and who was told (isg/disclosures): (model, pk, {text column: ""}).
     disclosures: list[tuple[type, int, dict[str, str]]] = field(default_factory=list)
+    follow_ups: list[int] = field(default_factory=list)  # ids of follow-ups with words to blank
     removed: Counter = field(default_factory=Counter)
 
     @property
     def changes_anything(self) -> bool:
-        return bool(self.decision_changes or self.events or self.amendments or self.disclosures)
+        return bool(self.decision_changes or self.events or self.amendments or self.disclosures
+                    or self.follow_ups)
 
 
 @dataclass
@@ -102,6 +112,8 @@ class Result:
     events: int = 0
     amendments: int = 0
     already: int = 0  # past their date with nothing left to remove
+    held: int = 0  # past their date, kept whole under a legal hold
+    still_open: int = 0  # past their date, kept whole because still open
 
     @property
     def total(self) -> int:
@@ -157,6 +169,10 @@ def plan(decision: Decision, rule: Rule, retain_until: datetime) -> Plan:
         if (reason, text) != (amendment.reason, amendment.text):
             result.amendments.append((amendment, reason, text))
     result.disclosures = _scrub_disclosures(decision, removed)
+    for follow_up in FollowUp.objects.filter(decision=decision).order_by("id"):
+        if follow_up.description or follow_up.completion_note:
+            result.follow_ups.append(follow_up.pk)
+            removed["follow_up_text"] += bool(follow_up.description) + bool(follow_up.completion_note)
     return result
 
 
@@ -173,6 +189,22 @@ def _scrub_disclosures(decision: Decision, removed: Counter) -> list[tuple[type,
             if changes:
                 found.append((model, row["pk"], changes))
     return found
+
+
+# Waiting on someone: never anonymised while so, however old.
+OPEN_STATUSES = (
+    Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.RETURNED,
+    Decision.Status.ESCALATED,
+)
+
+
+def withheld(decision: Decision) -> str | None:
+    """Why retention must leave this decision whole now: "legal_hold", "open", or None."""
+    if LegalHold.objects.in_force().filter(decision=decision).exists():
+        return "legal_hold"
+    if decision.status in OPEN_STATUSES or FollowUp.objects.open().filter(decision=decision).exists():
+        return "open"
+    return None
 
 
 def marker_for(decision: Decision) -> str:
@@ -192,6 +224,13 @@ def apply(now: datetime | None = None, *, dry_run: bool = False, actor=None, sch
     result = Result(dry_run=dry_run)
     for decision, rule, retain_until in list(due(now, schedule)):
         result.checked += 1
+        kept = withheld(decision)
+        if kept == "legal_hold":
+            result.held += 1
+            continue
+        if kept == "open":
+            result.still_open += 1
+            continue
         if dry_run:
             found = plan(decision, rule, retain_until)
         else:
@@ -210,6 +249,8 @@ def anonymise(decision: Decision, rule: Rule, retain_until: datetime, *, now: da
     with transaction.atomic():
         # The decision's row lock first, then the chain's (audit.append): the order every writer keeps.
         locked = Decision.objects.select_for_update().select_related("owner").get(pk=decision.pk)
+        if withheld(locked):  # a hold placed, or a follow-up opened, since it was found due
+            return None
         found = plan(locked, rule, retain_until)
         if not found.changes_anything:
             return None
@@ -223,6 +264,7 @@ def anonymise(decision: Decision, rule: Rule, retain_until: datetime, *, now: da
                 models.QuerySet(Amendment).filter(pk=amendment.pk).update(reason=reason, text=text)
         for model, pk, changes in found.disclosures:
             model.objects.filter(pk=pk).update(**changes)
+        FollowUp.objects.filter(pk__in=found.follow_ups).update(description="", completion_note="")
         subject = str(locked.public_id)
         for event, payload in found.events:
             event.payload = payload
@@ -256,6 +298,7 @@ def tombstone_payload(found: Plan, *, now: datetime, actor=None) -> dict[str, An
         "events_rewritten": len(found.events),
         "amendments_rewritten": len(found.amendments),
         "disclosures_rewritten": len(found.disclosures),
+        "follow_ups_blanked": len(found.follow_ups),
         "kept": "ids, dates, outcome, status, flags, answer ids, choice and date answers",
     }
 

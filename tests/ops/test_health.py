@@ -1,4 +1,6 @@
-"""/healthz and /readyz: public, JSON, no personal data; 503 naming the failed check."""
+"""/healthz, /readyz and /healthz/worker: public, JSON, no personal data; 503 naming the failed check.
+A stopped worker never makes /readyz fail (that would take every app server out at once): it is
+reported in the body and by /healthz/worker."""
 
 import os
 from datetime import timedelta
@@ -17,8 +19,8 @@ from isg.ops.models import WorkerHeartbeat
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 
-def test_both_have_public_rows():
-    assert rule_for("healthz").public and rule_for("readyz").public
+def test_all_have_public_rows():
+    assert rule_for("healthz").public and rule_for("readyz").public and rule_for("healthz-worker").public
 
 
 def test_healthz_is_alive_without_the_database(client):
@@ -38,6 +40,7 @@ def test_healthz_answers_head_and_refuses_post(client):
 @override_settings(SECURE_SSL_REDIRECT=True)
 def test_probes_over_plain_http_are_not_redirected(client):
     assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz/worker").status_code in (200, 503)  # answered, not redirected
     assert client.get("/accounts/login/").status_code == 301  # everything else still goes to HTTPS
 
 
@@ -49,7 +52,8 @@ def test_readyz_is_ready_when_everything_answers(client):
     assert response.status_code == 200, response.json()
     assert response.json() == {
         "status": "ok",
-        "checks": {"database": "ok", "cache": "ok", "migrations": "ok", "worker": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "migrations": "ok"},
+        "worker": "ok",
     }
 
 
@@ -57,7 +61,8 @@ def test_readyz_is_ready_when_everything_answers(client):
 def test_without_a_database_queue_there_is_no_worker_to_wait_for(client):
     response = client.get("/readyz")  # tests run tasks in the request (immediate backend)
     assert response.status_code == 200
-    assert response.json()["checks"]["worker"] == "not used"
+    assert response.json()["worker"] == "not used"
+    assert client.get("/healthz/worker").json() == {"status": "ok", "worker": "not used"}
 
 
 @pytest.mark.django_db
@@ -87,7 +92,8 @@ def test_an_unreachable_database_is_not_ready(client):
     assert response.status_code == 503
     body = response.json()
     assert body["checks"]["database"] == "failed: unreachable"
-    assert set(body["failed"]) == {"database", "migrations", "worker"}
+    assert set(body["failed"]) == {"database", "migrations"}
+    assert body["worker"] == "not checked: database unreachable"
     assert "db.internal" not in response.content.decode()  # the exception's text stays out
 
 
@@ -102,16 +108,35 @@ def test_an_unreachable_cache_is_not_ready(client):
 
 @pytest.mark.django_db
 @override_settings(TASKS=DATABASE_TASKS, ISG_WORKER_HEARTBEAT_MAX_AGE=60)
-def test_a_stale_or_missing_worker_heartbeat_is_not_ready(client):
+def test_a_stopped_worker_is_reported_but_the_app_server_stays_ready(client):
     response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["checks"]["worker"] == "failed: no worker has started"
+    assert response.status_code == 200  # the servers can still serve: mail and exports wait in the queue
+    assert response.json()["worker"] == "failed: no worker has started"
+    worker = client.get("/healthz/worker")
+    assert worker.status_code == 503
+    assert worker.json() == {"status": "stale", "worker": "failed: no worker has started"}
     beat("worker-a", timezone.now() - timedelta(minutes=5), now=timezone.now() - timedelta(seconds=61))
     response = client.get("/readyz")
-    assert response.status_code == 503
-    assert response.json()["checks"]["worker"] == "failed: worker heartbeat is stale"
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    assert response.json()["worker"] == "failed: worker heartbeat is stale"
+    assert client.get("/healthz/worker").status_code == 503
     beat("worker-b", timezone.now())
-    assert client.get("/readyz").status_code == 200
+    assert client.get("/healthz/worker").json() == {"status": "ok", "worker": "ok"}
+    assert client.get("/readyz").json()["worker"] == "ok"
+
+
+@pytest.mark.django_db
+@override_settings(TASKS=DATABASE_TASKS)
+def test_the_worker_probe_without_a_database_says_so_without_details(client):
+    with mock.patch("django.db.backends.utils.CursorWrapper.execute", side_effect=OperationalError("db.internal down")):
+        response = client.get("/healthz/worker")
+    assert response.status_code == 503
+    assert response.json() == {"status": "stale", "worker": "failed: error"}
+    assert "db.internal" not in response.content.decode()
+
+
+def test_the_worker_probe_answers_head_and_refuses_post(client):
+    assert client.post("/healthz/worker").status_code == 405
 
 
 @pytest.mark.django_db

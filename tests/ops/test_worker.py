@@ -1,4 +1,4 @@
-"""`manage.py db_worker` is django-tasks-db's worker plus a heartbeat row for /readyz."""
+"""`manage.py db_worker` is django-tasks-db's worker plus a heartbeat row for /healthz/worker."""
 
 from unittest import mock
 
@@ -13,7 +13,8 @@ DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUE
 
 
 def test_our_db_worker_replaces_the_plain_one():
-    assert get_commands()["db_worker"] == "isg.ops"
+    # isg.housekeeping's, which extends isg.ops's (the heartbeat) with the housekeeping schedule.
+    assert get_commands()["db_worker"] == "isg.housekeeping"
 
 
 # transaction=True: the worker closes connections between polls, as it must, which would end a test transaction.

@@ -15,6 +15,8 @@ from isg.audit.models import AuditEvent
 from isg.decisions import history
 from isg.decisions import services as walk
 from isg.decisions.models import Amendment, Decision, DecisionEvent
+from isg.followups import services as followups
+from isg.followups.models import FollowUp
 from tests.factories import make_decision, make_manager, make_user
 
 CANARY = "CANARY-Jamie-Smith-07700900123"
@@ -27,9 +29,16 @@ def submitted(owner, outcome: str, *, case_reference: str, years_ago: float, rec
         walk.decision_save_record(decision=decision, actor=owner, record=dict(RECORD), revision=decision.revision)
         decision.refresh_from_db()
     walk.decision_submit(decision=decision, actor=owner, revision=decision.revision)
+    close_follow_ups(decision)
     backdate(decision, years_ago)
     decision.refresh_from_db()
     return decision
+
+
+def close_follow_ups(decision: Decision) -> None:
+    """Done with: its follow-ups (the record's dates open them) completed, in words retention removes."""
+    for task in FollowUp.objects.open().filter(decision=decision):
+        followups.complete(task, task.owner, note=f"{CANARY} done: rang her mother")
 
 
 def backdate(decision: Decision, years_ago: float) -> None:
@@ -45,6 +54,7 @@ def everything_about(decision: Decision) -> str:
         "events": list(models.QuerySet(DecisionEvent).filter(decision=decision).values_list("payload", flat=True)),
         "amendments": list(models.QuerySet(Amendment).filter(decision=decision).values_list("reason", "text")),
         "audit": list(AuditEvent.objects.for_subject("decision", str(decision.public_id)).values_list("payload", flat=True)),
+        "follow_ups": list(FollowUp.objects.filter(decision=decision).values_list("description", "completion_note")),
     }
     return json.dumps(rows, ensure_ascii=False, default=str)
 
@@ -78,6 +88,7 @@ def cases(db, settings) -> Cases:
 
     approved = submitted(owner, "outcome_share_without_consent", case_reference=f"{CANARY}-A", years_ago=0)
     approvals.approve(approved, manager, f"{CANARY} approved because", approved.revision)
+    close_follow_ups(approved)  # approval opened telling the person
     approved.refresh_from_db()
     history.amend(decision=approved, actor=owner, reason=f"{CANARY} wrong date", text=f"{CANARY} the date was 2 March")
     backdate(approved, 8)

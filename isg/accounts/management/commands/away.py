@@ -1,8 +1,8 @@
 """`manage.py away start-due [--date YYYY-MM-DD]`: the daily step for away periods (isg/accounts/away.py).
 
 Sets everyone's "away today" from their away periods and hands on the approvals still waiting for
-anyone away today (isg.approvals.handover.start_due_away_periods). Run it once a day, soon after
-midnight, from a timer, until the housekeeping scheduler runs it; running it again changes nothing.
+anyone away today (isg.approvals.handover.start_due_away_periods). The housekeeping schedule runs it
+each day at 00:05 UK time (isg/housekeeping); running it again changes nothing.
 """
 
 from __future__ import annotations

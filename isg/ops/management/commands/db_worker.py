@@ -1,4 +1,5 @@
-"""django-tasks-db's `db_worker`, plus a heartbeat row that /readyz reads.
+"""django-tasks-db's `db_worker`, plus a heartbeat row that /healthz/worker reads (isg/housekeeping's
+`db_worker` extends this one with the housekeeping schedule).
 
 isg.ops comes before django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` is this command;
 every option is django-tasks-db's own.
