@@ -352,7 +352,9 @@ def _back_link(request: HttpRequest, decision: Decision, viewer_is_owner: bool) 
     if approvals.may_act(request.user, decision) and _allowed(request, "approvals:queue"):
         return reverse("approvals:queue"), "Back to approvals"
     if _allowed(request, "register:list"):
-        return reverse("register:list"), "Back to the register"
+        from isg.register.navigation import register_url  # the register sits above decisions
+
+        return register_url(request), "Back to the register"
     return None
 
 
