@@ -130,7 +130,11 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
     if wanted.approved_from:
         approval &= Q(approval__decided_at__gte=_day_start(wanted.approved_from))
     if wanted.approved_to:
-        approval &= Q(approval__decided_at__lt=_day_start(wanted.approved_to + datetime.timedelta(days=1)))
+        before = _day_start(wanted.approved_to + datetime.timedelta(days=1))
+        approval &= Q(approval__decided_at__lt=before)
+        # An approver decides after the decision is submitted (submitted_at is the first submission),
+        # so this bounds the date index too: the walk starts at that date, not at the newest decision.
+        decisions = decisions.filter(submitted_at__lt=before)
     if wanted.approved_late:
         approval &= Q(approval__decided_at__gt=F("approval__due_at"))
     if wanted.took_hours is not None:
