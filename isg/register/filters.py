@@ -265,6 +265,11 @@ class DateRange:
     def inputs(self) -> tuple[DateParts, DateParts]:
         return self.start, self.end
 
+    @property
+    def dates_open(self) -> bool:
+        """Show the from/to boxes unfolded: something is in them (or wrong with them)."""
+        return bool(self.start.given or self.end.given or self.start.error or self.end.error)
+
 
 # -- the form ------------------------------------------------------------------------------------
 
@@ -343,7 +348,9 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
 
     @property
     def tick_groups(self):
-        """(bound field, hint, [(id, value, label, ticked), ...]) for agencies, states and recipients."""
+        """(bound field, hint, [(id, value, label, ticked), ...], folded, open) for agencies, states and
+        recipients. Folded groups sit in a GOV.UK details (open when something is ticked or wrong),
+        so the filter stays short on a phone."""
         hints = {"agency": "Tick any number: decisions of any of them are shown",
                  "status": "Tick any number", "recipient": "Who the information goes to, as the practitioner recorded it"}
         out = []
@@ -351,7 +358,8 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             ticked = self._ticked(name)
             options = [(f"{name}-{n}", value, label, value in ticked)
                        for n, (value, label) in enumerate(self.fields[name].choices)]
-            out.append((self[name], hints[name], options))
+            folded = name != "agency"
+            out.append((self[name], hints[name], options, folded, bool(ticked or self[name].errors)))
         return out
 
     @property
