@@ -59,6 +59,8 @@ test: test-deps  ## Install everything the tests need and run the whole suite
 	  $(PY) manage.py check --deploy --fail-level WARNING
 	ISG_DEBUG=0 DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py flowchart replay
 	$(VENV)/bin/ruff check .
+	@# The apps' layers (.importlinter): a module imports its own layer and those below, never above.
+	$(VENV)/bin/lint-imports --no-cache
 	@# One worker per core; a module's tests stay together (module-scoped servers, fixed database names).
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadfile
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "isg.approvals",
     "isg.followups",
     "isg.register",
+    "isg.reviews",  # flags for audit or learning review, raised by the partnership
     "isg.dashboard",
     "isg.exports",
     "isg.retention",

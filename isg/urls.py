@@ -15,6 +15,7 @@ urlpatterns = [
     path("flowchart/", include("isg.flowchart.urls")),
     path("records/", include("isg.records.urls")),
     path("register/", include("isg.register.urls")),
+    path("reviews/", include("isg.reviews.urls")),
     path("dashboard/", include("isg.dashboard.urls")),
     path("exports/", include("isg.exports.urls")),
     # Administrators' pages (ISG's own; Django's admin is for technical superusers): people, changes that

@@ -176,6 +176,8 @@ RULES: dict[str, Rule] = {
     "approvals:queue": page(MANAGERS),
     "approvals:decide": record(MANAGERS, "approve"),
     "approvals:hand-over": record(MANAGERS, "hand_over"),
+    # The owner withdraws a decision submitted in error, before anything was shared (withdrawal.py).
+    "approvals:withdraw": record(DECISION_MAKERS, "edit"),
 
     # -- history (isg/decisions history and amendments) ---------------------------------------
     "decisions:history": record(RECORD_READERS, "history"),  # LSCB reads the history too
@@ -183,6 +185,10 @@ RULES: dict[str, Rule] = {
 
     # -- decision register (isg/register): LSCB reads the partnership's, managers their scope --
     "register:list": page(PARTNERSHIP, LINE_MANAGER),
+
+    # -- flags for audit or learning review (isg/reviews): partnership staff raise and clear them --
+    "reviews:flag": record({PARTNERSHIP}, "view"),
+    "reviews:clear": record({PARTNERSHIP}, "view"),
 
     # -- partnership dashboard (isg/dashboard): figures across agencies, LSCB staff only ----------
     "dashboard:index": page(PARTNERSHIP),

@@ -153,6 +153,25 @@ def may(user, decision: Decision, action: str) -> bool:
     return decisions_visible_to(user).filter(pk=decision.pk).exists()
 
 
+def sees_review_flags(user, decision: Decision) -> bool:
+    """Whether `user` sees the flags for audit or learning review on `decision` (isg/reviews): the
+    partnership, and the line managers of the decision's agency, where they may read the decision."""
+    if not _signed_in(user):
+        return False
+    if user.role == User.Role.PARTNERSHIP:
+        pass
+    elif not (user.role == User.Role.LINE_MANAGER and user.agency_id and user.agency_id == decision.agency_id):
+        return False
+    return decisions_visible_to(user).filter(pk=decision.pk).exists()
+
+
+def may_flag_for_review(user, decision: Decision) -> bool:
+    """Whether `user` may flag `decision` for review, or clear a flag: partnership staff only, on a
+    submitted decision they may read."""
+    return (_signed_in(user) and user.role == User.Role.PARTNERSHIP
+            and decisions_visible_to(user).filter(pk=decision.pk).exists())
+
+
 def decision_for(request_or_user, public_id, action: str = "view") -> Decision:
     """The decision with this public id if the user may do `action` to it; Http404 otherwise.
 

@@ -94,6 +94,10 @@ def access_change_confirm(*, change: AccessChange, actor: User) -> Outcome:
         change = _locked(change, actor, may_decide)
         outcome = apply(person=change.person, changes=change.changes, actor=actor, access_change=change)
         _decide(change, actor, Status.CONFIRMED, AuditEvent.Action.ACCESS_CHANGE_CONFIRMED)
+        if change.held_invitations.exists():
+            from .invitations import send_held_invitations  # invitations asks for these changes
+
+            send_held_invitations(change.person, actor)
     return outcome
 
 

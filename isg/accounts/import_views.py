@@ -107,8 +107,16 @@ def check(request: HttpRequest) -> HttpResponse:
             pass  # the rows now carry what is wrong; nothing was saved
         else:
             request.session.pop(SESSION_KEY, None)
-            messages.success(request, f"{len(made)} {'person' if len(made) == 1 else 'people'} imported and invited. "
-                                      "Each will get an email with a link to set up their account.")
+            held = sum(not person.is_active for person in made)
+            sent = len(made) - held
+            text = f"{len(made)} {'person' if len(made) == 1 else 'people'} imported. "
+            if sent:
+                text += f"{sent} will get an email with a link to set up their account. "
+            if held:
+                text += (f"{held} {'has a role' if held == 1 else 'have roles'} that read case records or manage "
+                         "people: their invitations are sent once another administrator or the partnership lead "
+                         "confirms each.")
+            messages.success(request, text.strip())
             return redirect("people:list")
     else:
         people_import.check_rows(rows)

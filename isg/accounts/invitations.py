@@ -39,6 +39,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
+from . import access_changes
 from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_line_manager
 from .models import Invitation, User
 from .usernames import normalise_username, validate_username
@@ -91,6 +92,12 @@ def invite(
     "username") with a sentence for the person inviting; nothing is changed then. An address that
     already has an account is refused with code "exists" (use `invitation_resend` for someone who has
     not yet accepted).
+
+    A role that reads case records or manages people (access_changes.GRANTING_ROLES), invited by an
+    administrator, is held: the account is made switched off, with a request to switch it on that a
+    second administrator or the partnership lead must confirm, and the link is sent only then
+    (`send_held_invitations`). Otherwise one administrator could invite an address they control as
+    partnership staff and read every decision. The returned invitation's `waits_for` names the request.
     """
     email = BaseUserManager.normalize_email((email or "").strip())
     first_name, last_name = split_name(name)
@@ -117,9 +124,45 @@ def invite(
             must_change_password=True,
         )
         user.set_unusable_password()
+        held = invited_by is not None and role in access_changes.GRANTING_ROLES
+        user.is_active = not held
         user.full_clean(exclude=["password"])
         user.save()
+        if held:
+            change = access_changes.access_change_request(
+                person=user, changes={"is_active": [False, True]}, actor=invited_by,
+            )
+            return _hold(user, invited_by, change)
         return _send(user, invited_by, first=True)
+
+
+def is_held(invitation: Invitation) -> bool:
+    """Still waiting for the second person: not sent, and the account not yet switched on."""
+    return invitation.waits_for_id is not None and invitation.sent_at is None and not invitation.user.is_active
+
+
+def send_held_invitations(person: User, actor: User) -> int:
+    """Once the request to switch `person` on is confirmed: send the invitation it held (a fresh one, so
+    the link's hours run from now). Called inside the confirming transaction; returns how many were sent."""
+    held = list(Invitation.objects.select_for_update().filter(
+        user=person, waits_for__isnull=False, sent_at__isnull=True, superseded_at__isnull=True, accepted_at__isnull=True,
+    ))
+    if not held or person.has_usable_password():
+        return 0
+    Invitation.objects.filter(pk__in=[i.pk for i in held]).update(superseded_at=timezone.now())
+    _send(person, held[0].invited_by or actor, first=True)
+    return 1
+
+
+def _hold(user: User, invited_by: User, change) -> Invitation:
+    invitation = Invitation.objects.create(user=user, invited_by=invited_by, waits_for=change)
+    audit.append(
+        actor=invited_by, action=AuditEvent.Action.INVITATION_SENT, subject_type=SUBJECT_TYPE,
+        subject_id=str(user.pk),
+        payload={"invitation": invitation.pk, "role": user.role, "agency": user.agency_id, "resent": False,
+                 "held_for": change.pk},
+    )
+    return invitation
 
 
 def invitation_resend(*, user: User, invited_by: User | None) -> Invitation:

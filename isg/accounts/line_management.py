@@ -38,7 +38,7 @@ def check_line_manager(manager: User, *, person_pk: int | None, agency_id: int |
     if manager.role != User.Role.LINE_MANAGER:
         raise ValidationError(f"{manager.display_name} is not a line manager: a line manager must have the "
                               "line-manager role", code="not_a_manager")
-    if not manager.is_active:
+    if _switched_off(manager):
         raise ValidationError(f"{manager.display_name}'s account is switched off", code="inactive")
     if agency_id is not None and manager.agency_id != agency_id and not cross_agency_allowed():
         raise ValidationError(f"{manager.display_name} works for another agency: a line manager must work for "
@@ -71,11 +71,20 @@ def check_deputy(deputy: User, *, person_pk: int | None, role: str, agency_id: i
     if deputy.role != User.Role.LINE_MANAGER:
         raise ValidationError(f"{deputy.display_name} is not a line manager: a deputy must be a line manager",
                               code="not_a_manager")
-    if not deputy.is_active:
+    if _switched_off(deputy):
         raise ValidationError(f"{deputy.display_name}'s account is switched off", code="inactive")
     if agency_id is not None and deputy.agency_id != agency_id and not cross_agency_allowed():
         raise ValidationError(f"{deputy.display_name} works for another agency: a deputy must work for the "
                               "same agency", code="other_agency")
+
+
+def _switched_off(user: User) -> bool:
+    """Off, and not a newly invited manager whose account waits for a second person to switch it on
+    (people imported with their managers, or invited before them, may name them meanwhile)."""
+    return not user.is_active and not (
+        user.pk is not None
+        and user.invitations.filter(waits_for__status="waiting", sent_at__isnull=True, accepted_at__isnull=True).exists()
+    )
 
 
 # -- approvals that would reach nobody -------------------------------------------------------------

@@ -201,6 +201,10 @@ class Invitation(models.Model):
     refused_at = models.DateTimeField(
         null=True, blank=True, help_text="When its link was first used after it stopped working (audited once).",
     )
+    waits_for = models.ForeignKey(
+        AccessChange, on_delete=models.PROTECT, null=True, blank=True, related_name="held_invitations",
+        help_text="An account that would read case records: the link is sent only once a second person confirms.",
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -94,6 +94,7 @@ def person_page(request: HttpRequest, user_id: int) -> HttpResponse:
         "waiting_change": waiting,
         "waiting_rows": people_display.rows(waiting.changes, person=person) if waiting else [],
         "invitation": invitation,
+        "invitation_held": invitation is not None and invitations.is_held(invitation),
         "awaiting_setup": invitation is not None and not invitation.accepted_at and not person.has_usable_password(),
         "has_second_factor": two_factor.has_device(person),
         "routes_nowhere": routes_nowhere(person),
@@ -264,7 +265,13 @@ def invite_person(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             hours = round(invitations.expiry().total_seconds() / 3600)
-            messages.success(request, f"Invitation sent to {invitation.user.email} (username "
-                                      f"{invitation.user.username}). The link in it works for {hours} hours.")
+            if invitations.is_held(invitation):
+                messages.success(request, f"{invitation.user.display_name}'s account is made (username "
+                                          f"{invitation.user.username}) but their role reads case records, so the "
+                                          "invitation is sent only once another administrator or the partnership "
+                                          "lead confirms it. They have been asked.")
+            else:
+                messages.success(request, f"Invitation sent to {invitation.user.email} (username "
+                                          f"{invitation.user.username}). The link in it works for {hours} hours.")
             return redirect("people:person", invitation.user.pk)
     return render(request, "accounts/people/invite.html", {"form": form})

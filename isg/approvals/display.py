@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from isg.decisions.display import answer_rows
 from isg.decisions.models import Decision, DecisionEvent
+from isg.engine import ADVICE, URGENT_NODE
 
 from . import services
 from .models import Approval
@@ -41,6 +43,7 @@ class ApprovalStatus:
     resolved: DecisionEvent | None = None
     went_up: DecisionEvent | None = None  # the latest move to the next approver ("no" on serious harm, or overdue)
     breach: object | None = None  # the data protection officer's assessment, if the reviewer disagreed
+    withdrawn: DecisionEvent | None = None  # withdrawn by its owner before anything was shared (withdrawal.py)
 
     @property
     def mode(self) -> str:
@@ -123,6 +126,8 @@ def approval_status(decision: Decision, flowchart) -> ApprovalStatus:
             status.overdue_event = event
         elif event.kind == Kind.RESOLVED:
             status.resolved = event
+        elif event.kind == Kind.WITHDRAWN:
+            status.withdrawn = event
     return status
 
 
@@ -139,6 +144,7 @@ EVENT_TEXT = {
     Kind.OVERDUE_ESCALATED: ("Overdue: escalated", ""),
     Kind.ESCALATED: ("Escalated: still open", ""),
     Kind.RESOLVED: ("Resolved by a follow-up decision", ""),
+    Kind.WITHDRAWN: ("Withdrawn by the person who made it", "reason"),
 }
 
 
@@ -184,6 +190,13 @@ def panel(status: ApprovalStatus, outcome_title: str, *, viewer_is_owner: bool) 
     serious = decision.state.get("harm_level") == "serious" or bool(decision.state.get("harm_ground"))
     legacy_emergency = decision.is_emergency and status.mode == "after_sharing" and not decision.approval_mode
 
+    if decision.status == S.WITHDRAWN:
+        event = status.withdrawn
+        by = (f"Withdrawn by {'you' if viewer_is_owner else event.actor.display_name} on {_when(event.at)}, "
+              "before anything was shared." if event else "Withdrawn before anything was shared.")
+        lines = [by, f"Reason: {event.payload.get('reason', '')}" if event else "",
+                 "It is kept with its history but is not counted in the partnership's figures. Do not act on it."]
+        return Panel("stop", "Withdrawn: submitted in error", tuple(filter(None, lines)))
     if decision.status == S.AWAITING_APPROVAL and legacy_emergency:
         return Panel("share", "Shared in an emergency: waiting for approval afterwards",
                      tuple(filter(None, [f"With {who}{due}.{overdue}", went_up])))
@@ -243,3 +256,50 @@ def panel(status: ApprovalStatus, outcome_title: str, *, viewer_is_owner: bool) 
     if decision.outcome in ("outcome_do_not_share",):
         return Panel("stop", outcome_title)
     return Panel("share", outcome_title)
+
+
+# -- what changed since the approver returned it ----------------------------------------------------
+
+
+@dataclass
+class SinceReturn:
+    """A decision resubmitted after a return: which answers differ from the answers at the return.
+
+    `known` is False for a return made before the answers were kept with it (nothing can be marked).
+    `changed` holds the questions (node ids) whose standing answer is new or different; `removed`
+    the questions answered then that are no longer on the path, as (question, answer) in words.
+    """
+
+    returned: DecisionEvent
+    by_viewer: bool
+    known: bool
+    changed: frozenset[str] = frozenset()
+    removed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return "Changed since you returned it" if self.by_viewer else "Changed since it was returned"
+
+
+def since_return(decision: Decision, flowchart, viewer) -> SinceReturn | None:
+    """What changed since the latest return, while the resubmitted decision waits; None otherwise."""
+    if not decision.is_waiting:
+        return None
+    events = list(decision.events.filter(kind__in=[Kind.RETURNED, Kind.RESUBMITTED]).select_related("actor").order_by("id"))
+    returned = next((e for e in reversed(events) if e.kind == Kind.RETURNED), None)
+    if returned is None or not any(e.kind == Kind.RESUBMITTED and e.pk > returned.pk for e in events):
+        return None
+    found = SinceReturn(returned=returned, by_viewer=returned.actor_id == viewer.pk,
+                        known=isinstance(returned.payload.get("path_answers"), list))
+    if not found.known:
+        return found
+    then = {str(node): str(answer) for node, answer in returned.payload["path_answers"]}
+    standing = {row.node: decision.path[row.index]["answer"] for row in answer_rows(decision, flowchart, change=False)}
+    found.changed = frozenset(node for node, answer in standing.items() if then.get(node) != answer)
+    for node_id, answer_id in then.items():
+        if node_id in standing or node_id in (ADVICE, URGENT_NODE) or node_id not in flowchart.nodes:
+            continue
+        node = flowchart.node(node_id)
+        answer = node.answer(answer_id)
+        found.removed.append((node.question, answer.label if answer else answer_id))
+    return found

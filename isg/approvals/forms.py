@@ -108,3 +108,15 @@ class HandOverForm(ErrorSummaryMixin, forms.Form):
     def chosen(self):
         wanted = self.cleaned_data["to"]
         return next(c for c in self.candidates if c.pk == wanted)
+
+
+class WithdrawForm(ErrorSummaryMixin, forms.Form):
+    """The owner's reason for withdrawing a decision submitted in error (isg/approvals/withdrawal.py)."""
+
+    reason = PlainTextField(
+        label="Why are you withdrawing it?", max_length=settings.ISG_MAX_TEXT_LENGTH,
+        help_text="For example, it was recorded against the wrong case, or twice. Do not enter names. "
+                  "It is kept in the decision's history.",
+        error_messages={"required": "Enter why you are withdrawing this decision"},
+    )
+    revision = forms.IntegerField(widget=forms.HiddenInput, required=False)

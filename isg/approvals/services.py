@@ -33,7 +33,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from isg.accounts.models import User
-from isg.decisions import history
+from isg.decisions import history, lifecycle
 from isg.decisions.models import Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
@@ -221,6 +221,7 @@ def resolve_followed(decision: Decision, actor: User) -> bool:
         return False
     if earlier.case_reference != decision.case_reference or earlier.owner_id != decision.owner_id:
         return False
+    lifecycle.check(Status.ESCALATED, Status.RESOLVED)
     updated = Decision.objects.filter(pk=earlier.pk, status=Status.ESCALATED, revision=earlier.revision).update(
         status=Status.RESOLVED, revision=F("revision") + 1, updated_at=timezone.now(),
     )
@@ -294,7 +295,8 @@ def decide(
             return transition
         _transition(decision, revision, WAITING, transition.status)
         if transition.result == "returned":
-            _record(decision, actor, Kind.RETURNED, question=reason, mode=mode)
+            # The answers as they stood (codes only), so a resubmission can show what changed since.
+            _record(decision, actor, Kind.RETURNED, question=reason, mode=mode, path_answers=path_answers(decision))
             _mail(decision.owner, "returned", decision)
             return transition
         Approval.objects.filter(pk=approval.pk).update(decided_at=now, decided_by=actor)
@@ -430,6 +432,11 @@ def _escalation_target(approval: Approval) -> User | None:
 # -- what the pages show -----------------------------------------------------------------------
 
 
+def path_answers(decision: Decision) -> list[list[str]]:
+    """The path's answers as [node, answer] pairs: ids only, never the words given with them."""
+    return [[str(step["node"]), str(step["answer"])] for step in decision.path]
+
+
 def pending_question(decision: Decision) -> DecisionEvent | None:
     """The approver's latest question, if the decision is returned and it has no answer yet."""
     if decision.status != Status.RETURNED:
@@ -440,7 +447,7 @@ def pending_question(decision: Decision) -> DecisionEvent | None:
 
 APPROVAL_KINDS = [Kind.SUBMITTED, Kind.RESUBMITTED, Kind.RETURNED, Kind.RETURN_ANSWERED, Kind.APPROVED,
                   Kind.NOT_APPROVED, Kind.REFERRED_UP, Kind.REVIEW_AGREED, Kind.REVIEW_DISAGREED,
-                  Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED]
+                  Kind.OVERDUE_ESCALATED, Kind.ESCALATED, Kind.RESOLVED, Kind.WITHDRAWN]
 
 
 def approval_events(decision: Decision) -> list[DecisionEvent]:
@@ -451,7 +458,8 @@ def approval_events(decision: Decision) -> list[DecisionEvent]:
 def queue_for(user: User, *, show: str = "all") -> list[Approval]:
     """A manager's queue: overdue and emergencies first, then the soonest due, then the oldest."""
     approvals = Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
-    approvals = list(approvals.select_related("decision", "decision__owner", "decision__owner__line_manager", "approver", "escalated_to"))
+    approvals = list(approvals.select_related("decision", "decision__agency", "decision__owner", "decision__owner__agency",
+                                            "decision__owner__line_manager", "approver", "escalated_to"))
     approvals = [a for a in approvals if may_act(user, a.decision)]
     now = timezone.now()
     for approval in approvals:
@@ -508,6 +516,8 @@ def _transition(decision: Decision, revision: int, from_status: str | tuple[str,
                 **changes: Any) -> None:
     """The conditional UPDATE: it lands only on the status (one of them) and revision the person saw."""
     statuses = from_status if isinstance(from_status, tuple) else (from_status,)
+    if decision.status in statuses:  # otherwise the UPDATE finds it stale
+        lifecycle.check(decision.status, to_status)
     updated = Decision.objects.filter(pk=decision.pk, status__in=statuses, revision=revision).update(
         status=to_status, revision=F("revision") + 1, updated_at=timezone.now(), **changes,
     )

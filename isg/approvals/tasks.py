@@ -43,6 +43,9 @@ MESSAGES = {
                     "refer to children's or adults' social care yourself.", "decisions:outcome"),
     "agreed": ("Your sharing was reviewed", "Your approver has reviewed a decision.", "decisions:outcome"),
     "disagreed": ("Your sharing was reviewed", "Your approver has reviewed a decision.", "decisions:outcome"),
+    "withdrawn": ("A decision sent to you has been withdrawn",
+                  "A decision that was with you has been withdrawn by the person who made it, before anything was "
+                  "shared. There is nothing for you to do; it is no longer in your approvals.", "decisions:outcome"),
     "breach_assessment": ("A possible personal data breach needs your assessment",
                           "An approver disagreed with information already shared. Please assess it as a possible "
                           "personal data breach within 72 hours.", "decisions:outcome"),

@@ -17,15 +17,15 @@ from django.views.decorators.vary import vary_on_headers
 
 from isg.access.services import decision_for, may
 from isg.decisions import history
-from isg.decisions.display import answer_rows, record_rows
-from isg.decisions.models import Decision
+from isg.decisions.display import answer_rows, record_rows, why_outcome
+from isg.decisions.models import Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import handover, policy, services
-from .display import approval_status
-from .forms import DecideForm, HandOverForm
+from . import handover, policy, services, withdrawal
+from .display import approval_status, since_return
+from .forms import DecideForm, HandOverForm, WithdrawForm
 
 ALREADY_ACTED = (
     "Someone else acted on this decision first, or it changed in another tab, so what you entered "
@@ -53,11 +53,17 @@ def queue(request: HttpRequest) -> HttpResponse:
     show = show if show in SHOW else "all"
     waiting = services.queue_for(request.user, show=show)
     flowcharts = {}
+    resubmitted = set(DecisionEvent.objects.filter(
+        decision__in=[a.decision_id for a in waiting], kind=DecisionEvent.Kind.RESUBMITTED,
+    ).values_list("decision_id", flat=True))
     for approval in waiting:
         decision = approval.decision
         flowchart = flowcharts.setdefault(decision.flowchart_id, flowchart_for(decision.flowchart_id))
         found = flowchart.outcome(decision.outcome)
         approval.outcome_title = found.text_for(decision.state, flowchart).title if found else decision.outcome
+        agency = decision.agency or decision.owner.agency
+        approval.agency_name = agency.name if agency else ""
+        approval.resubmitted = decision.pk in resubmitted  # returned with a question, and sent back
     context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW,
                "covering": services.covering_for(request.user)}
     template = "approvals/queue.html#queue-results" if wants_fragment(request) else "approvals/queue.html"
@@ -126,6 +132,52 @@ def hand_over(request: HttpRequest, public_id: UUID) -> HttpResponse:
     }, status=status)
 
 
+ALREADY_WITHDRAWN = "This decision had already been withdrawn (perhaps by a second click), so it was withdrawn once. Here it is."
+CHANGED_MEANWHILE = ("This decision changed since you opened the page (an approver may have acted on it), so it was "
+                     "not withdrawn. Here is where it stands now.")
+
+
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """The owner withdraws a decision submitted in error, before anything was shared, with a reason."""
+    decision = decision_for(request, public_id, "edit")
+    outcome_url = reverse("decisions:outcome", args=[decision.public_id])
+    if decision.status == Decision.Status.WITHDRAWN:
+        messages.info(request, ALREADY_WITHDRAWN)
+        return see_other(request, outcome_url)
+    refused = withdrawal.why_not(decision)
+    if refused:
+        messages.error(request, refused)
+        return see_other(request, outcome_url)
+    form = WithdrawForm(request.POST if request.method == "POST" else None, initial={"revision": decision.revision})
+    if request.method == "POST" and form.is_valid():
+        revision = form.cleaned_data.get("revision")
+        try:
+            withdrawal.withdraw(decision, request.user, form.cleaned_data["reason"], -1 if revision is None else revision)
+        except StaleDecision:
+            decision.refresh_from_db()
+            messages.error(request, ALREADY_WITHDRAWN if decision.status == Decision.Status.WITHDRAWN else CHANGED_MEANWHILE)
+            return see_other(request, outcome_url)
+        except withdrawal.CannotWithdraw as cannot:
+            messages.error(request, str(cannot))
+            return see_other(request, outcome_url)
+        except services.ReasonRequired as missing:
+            form.add_error("reason", str(missing))
+        else:
+            messages.success(request, "You withdrew the decision. It is kept with its history, and the approver "
+                                      "no longer has it to act on." if decision.requires_approval else
+                                      "You withdrew the decision. It is kept with its history.")
+            return see_other(request, outcome_url)
+    history.viewed(request, decision)
+    flowchart = flowchart_for(decision.flowchart_id)
+    outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    return render(request, "approvals/withdraw.html", {
+        "decision": decision, "form": form, "outcome_url": outcome_url,
+        "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
+        "approval_status": approval_status(decision, flowchart),
+    }, status=400 if request.method == "POST" else 200)
+
+
 def _decision(request: HttpRequest, public_id: UUID) -> Decision:
     checked = getattr(request, "access_decision", None)
     if checked is not None and checked.public_id == public_id:
@@ -137,10 +189,18 @@ def _context(request: HttpRequest, decision: Decision, form: DecideForm) -> dict
     flowchart = flowchart_for(decision.flowchart_id)
     outcome = flowchart.outcome(decision.outcome)
     can_act = decision.is_waiting and services.may_act(request.user, decision)
+    rows = answer_rows(decision, flowchart, change=False)
+    since = since_return(decision, flowchart, request.user)
+    why = why_outcome(decision, flowchart, changed=since.changed if since else frozenset())
+    deciding = {item["node"] for item in why["answers"]} if why else set()
     return {
         "decision": decision, "flowchart": flowchart, "outcome": outcome,
         "text": outcome.text_for(decision.state, flowchart) if outcome else None,
-        "rows": answer_rows(decision, flowchart, change=False), "record_rows": record_rows(decision, flowchart),
+        "rows": rows, "record_rows": record_rows(decision, flowchart),
+        # The approver's page leads with why: the rule's answers, then the practitioner's own reasons for them.
+        "why": why, "since_return": since, "changed_label": since.label if since else "",
+        "may_see_history": bool(since and not since.known) and may(request.user, decision, "history"),
+        "reasons": [(row.question, row.rationale) for row in rows if row.node in deciding and row.rationale],
         "approval_status": approval_status(decision, flowchart), "form": form, "can_act": can_act,
         "viewer_is_owner": request.user.pk == decision.owner_id, "fragment": wants_fragment(request),
         "can_hand_over": may(request.user, decision, "hand_over"),

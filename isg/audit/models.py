@@ -92,6 +92,13 @@ class AuditEvent(models.Model):
         # A waiting approval handed over to another approver (isg/approvals/handover.py): a decision
         # history kind (DecisionEvent.Kind.HANDED_OVER), chained like the others.
         HANDED_OVER = "handed_over", "Handed over to another approver"
+        # A decision withdrawn by its owner before anything was shared (isg/approvals/withdrawal.py): a
+        # decision history kind (DecisionEvent.Kind.WITHDRAWN), chained like the others.
+        WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"
+        # A partnership officer's flag for audit or learning review, and its clearing (isg/reviews):
+        # decision history kinds, chained like the others; the note stays on the event, never here.
+        REVIEW_FLAGGED = "review_flagged", "Flagged for review"
+        REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"
         # Administration (the People, Agencies and Organisations pages): subject "user", "agency" or
         # "organisation". Payload: field names, role codes, ids, dates and yes/no only; never a name,
         # an address or a reason typed, and never a password, a code or a key.

@@ -5,6 +5,12 @@ exactly the decisions the register would list for the same filter, and nothing i
 see. Each breakdown is one GROUP BY in the database; Python only names and orders the groups.
 The one exception is the approval-time percentiles on SQLite (no percentile_cont there): Python
 then reads the approval durations alone, never the decisions.
+
+Each figure says what it counts (a definition, in words), and a decision is counted by where it
+stands now: shared, waiting, not approved, or neither, apart; a withdrawn decision (once
+Decision.Status has the status) is counted apart and left out of every other figure. A figure
+links to the register only where the register's filters list exactly its rows: a group that also
+holds withdrawn decisions, or whose link would replace a filter the reader chose, has no link.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Aggregate, Count, DurationField, F, FloatField, Func, QuerySet
+from django.db.models import Aggregate, Count, DurationField, F, FloatField, Func, Q, QuerySet
 from django.db.models.expressions import ExpressionWrapper, RawSQL
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import TruncMonth
@@ -52,7 +58,8 @@ class Bar:
     label: str
     count: int
     percent: int = 0  # whole percent of the breakdown's total, for the table and the bar's label
-    url: str = ""  # the register filtered to this group, where the register has such a filter
+    url: str = ""  # the register filtered to exactly this group's rows; "" where no filter gives exactly them
+    definition: str = ""  # what the group counts, in words
 
 
 @dataclass(frozen=True)
@@ -85,18 +92,106 @@ class ApprovalTimes:
 
 
 @dataclass(frozen=True)
-class Figures:
+class TimelinessRow:
+    """One agency's or approver's answered approvals: how many, how fast, how many after their due time."""
+
+    key: str
+    label: str
+    count: int
+    median_seconds: float | None
+    p90_seconds: float | None
+    with_due: int  # answered approvals that had a due time
+    late: int  # answered after it
+
+    @property
+    def median(self) -> str:
+        return human_duration(self.median_seconds)
+
+    @property
+    def p90(self) -> str:
+        return human_duration(self.p90_seconds)
+
+    @property
+    def late_percent(self) -> int | None:
+        return _percent(self.late, self.with_due) if self.with_due else None
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    title: str
+    group_header: str
+    rows: tuple[TimelinessRow, ...]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.rows
+
+
+@dataclass(frozen=True)
+class Cell:
+    count: int
+    url: str = ""
+    label: str = ""  # what the number counts, for a link's hidden text: "shared by North with police"
+
+
+@dataclass(frozen=True)
+class MatrixRow:
+    key: str
+    label: str
+    cells: tuple[Cell, ...]
     total: int
+
+
+@dataclass(frozen=True)
+class SharingMatrix:
+    columns: tuple[tuple[str, str], ...]  # (value, label)
+    rows: tuple[MatrixRow, ...]
+    column_totals: tuple[int, ...]
+    total: int
+    source: str  # where the recipient is read from, in words
+
+    @property
+    def is_empty(self) -> bool:
+        return self.total == 0
+
+
+@dataclass(frozen=True)
+class MonthTrend:
+    key: str  # 2026-01
+    label: str  # January 2026
+    total: Cell
+    shared: Cell
+    not_approved: Cell
+    waiting: Cell
+
+    @property
+    def cells(self) -> tuple[Cell, ...]:
+        return (self.total, self.shared, self.not_approved, self.waiting)
+
+
+@dataclass(frozen=True)
+class Figures:
+    total: int  # the decisions the figures count: the register's, less any withdrawn
     by_outcome: Breakdown
     by_agency: Breakdown
     by_month: Breakdown
-    decisions: Breakdown  # share / do not share / neither yet
+    decisions: Breakdown  # shared / waiting / not approved / other: apart, adding up to `total`
     approval_times: ApprovalTimes
     overdue: int
     consent: Breakdown
     harm: Breakdown
     not_informing: Breakdown
-    rates: dict = field(default_factory=dict)  # "share" / "do_not_share" -> whole percent of total
+    rates: dict = field(default_factory=dict)  # "share" / "not_approved" / "waiting" -> whole percent of total
+    listed: int = 0  # what the register lists for the same filter, withdrawn decisions included
+    withdrawn: int | None = None  # None while Decision.Status has no withdrawn status
+    withdrawn_url: str = ""
+    overdue_url: str = ""
+    overdue_follow_ups: int = 0
+    statuses: Breakdown | None = None
+    timeliness_by_agency: Timeliness | None = None
+    timeliness_by_approver: Timeliness | None = None
+    matrix: SharingMatrix | None = None
+    trends: tuple[MonthTrend, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -182,33 +277,6 @@ def by_outcome(decisions: QuerySet, flowchart: Flowchart, register_url) -> tuple
     return _breakdown("Decisions by outcome", groups, total), counts
 
 
-def _declines(outcome) -> bool:
-    """An outcome rule that says not to share (in any of its alternatives)."""
-    from isg.engine.model import clauses_of
-
-    conditions = [outcome.when, *outcome.when_any]
-    return any(clause.get("decision") == "do_not_share" for c in conditions for clause in clauses_of(c))
-
-
-def share_split(outcome_counts: dict, flowchart: Flowchart) -> Breakdown:
-    """Share, do not share, or neither (advice sought, still open), from the outcome counts alone."""
-    outcomes = _all_outcomes(flowchart)
-    split = {"share": 0, "do_not_share": 0, "neither": 0}
-    for key, n in outcome_counts.items():
-        outcome = outcomes.get(key)
-        if outcome is not None and outcome.shares:
-            split["share"] += n
-        elif outcome is not None and _declines(outcome):
-            split["do_not_share"] += n
-        else:
-            split["neither"] += n
-    labels = {"share": "Share", "do_not_share": "Do not share", "neither": "No decision yet: further advice sought"}
-    total = sum(split.values())
-    groups = [(key, labels[key], n, "") for key, n in split.items() if n or key != "neither"]
-    return _breakdown("Share and do-not-share decisions", groups, total,
-                      note="Requests for information count with shares: both go ahead.")
-
-
 def by_agency(decisions: QuerySet, register_url) -> Breakdown:
     rows = decisions.values("agency__slug", "agency__name").annotate(n=Count("pk")).order_by("-n", "agency__name")
     groups = [(r["agency__slug"] or "", r["agency__name"] or "No agency", r["n"],
@@ -235,11 +303,13 @@ def by_month(decisions: QuerySet) -> Breakdown:
     return _breakdown("Decisions by month submitted", groups, sum(counts.values()))
 
 
-def by_state(decisions: QuerySet, flowchart: Flowchart, variable: str, title: str) -> Breakdown:
-    """The mix of one state variable's values (consent_status, harm_level), in the flowchart's order."""
+def by_state(decisions: QuerySet, flowchart: Flowchart, variable: str, title: str, register_url=None) -> Breakdown:
+    """The mix of one state variable's values (consent_status, harm_level), in the flowchart's order;
+    each of the flowchart's values linked to the register's "answer recorded" filter for it."""
+    register_url = register_url or (lambda **params: "")
     counts = _counts(decisions, KeyTextTransform(variable, "state"))
     order = list(flowchart.variables.get(variable) or ())
-    known = [(v, _humanise(v), counts[v], "") for v in order if v in counts]
+    known = [(v, _humanise(v), counts[v], register_url(flag=f"{variable}:{v}")) for v in order if v in counts]
     other = [(v or "", _humanise(v) if v else NOT_RECORDED, n, "") for v, n in counts.items() if v not in order]
     return _breakdown(title, known + sorted(other, key=lambda g: g[1]), sum(counts.values()))
 
@@ -277,28 +347,309 @@ def overdue_count(decisions: QuerySet, now: datetime.datetime | None = None) -> 
     return decisions.filter(status__in=WAITING_STATUSES, approval__due_at__lt=now).count()
 
 
+# -- the decisions' position: shared, waiting, not approved and withdrawn counted apart --------------
+
+# A withdrawn decision stays in the register but leaves the partnership's figures. Read from
+# Decision.Status at import, so the figures follow the status once it exists; None until then.
+WITHDRAWN: str | None = Decision.Status.__members__.get("WITHDRAWN")
+# A decision to share (or to ask for information) went ahead and is settled: no approval needed,
+# approved, or shared and then agreed or disagreed on review.
+SHARED_STATUSES = (Decision.Status.RECORDED, Decision.Status.APPROVED, Decision.Status.AGREED,
+                   Decision.Status.DISAGREED)
+# The filters the dashboard's own links set; a link that would change one the reader already set
+# (another status on top of theirs) would list other rows than the figure, so it is not made.
+LINK_PARAMS = ("agency", "outcome", "status", "flag", "overdue")
+RECIPIENT = "recipient_kind"
+RECIPIENT_LABELS = {
+    "social_care": "Social care", "police": "Police", "multi_agency_meeting": "Multi-agency meeting",
+    "other": "Another organisation or person",
+}
+POSITION_DEFINITIONS = {
+    "shared": "Decisions to share, or to ask for information, that went ahead: needing no approval, approved, "
+              "or shared and then agreed or disagreed on review. Shares made at once that still wait for their "
+              "review or approval (emergencies among them) are counted under waiting, not here.",
+    "waiting": "Waiting for an approver: for approval before sharing, or for the review or approval of a share "
+               "already made (an emergency share is made first and approved afterwards).",
+    "not_approved": "An approver did not approve the share: the information must not be shared.",
+    "other": "Decisions not to share, decisions where advice was sought, decisions returned with a question "
+             "or escalated and still open, and escalations resolved by a later decision.",
+}
+POSITION_LABELS = {"shared": "Shared", "waiting": "Waiting for approval or review",
+                   "not_approved": "Not approved", "other": "Not shared, returned or still open"}
+
+
+def sharing_outcomes(flowchart: Flowchart) -> list[str]:
+    """Every outcome id (live or archived) whose rule says the information is shared (or asked for)."""
+    return [key for key, outcome in _all_outcomes(flowchart).items() if outcome.shares]
+
+
+def shared_q(flowchart: Flowchart) -> Q:
+    return Q(outcome__in=sharing_outcomes(flowchart), status__in=SHARED_STATUSES)
+
+
+def _not_withdrawn(decisions: QuerySet) -> QuerySet:
+    return decisions.exclude(status=WITHDRAWN) if WITHDRAWN else decisions
+
+
+def _single(statuses) -> str:
+    """The one status a figure counts, when it is one: the register's status filter gives exactly its rows."""
+    statuses = list(statuses)
+    return str(statuses[0]) if len(statuses) == 1 else ""
+
+
+def status_counts(listed: QuerySet, register_url) -> Breakdown:
+    """Every status a listed decision can have, in Decision.Status's order (a new status appears by
+    itself), withdrawn included; each linked to the register filtered on that status."""
+    from isg.register.filters import LISTED_STATUSES
+
+    counts = _counts(listed, F("status"))
+    groups = [(value, label, counts.get(value, 0), register_url(status=value) if counts.get(value) else "")
+              for value, label in LISTED_STATUSES]
+    groups += [(key, _humanise(key), n, "") for key, n in counts.items() if key not in dict(LISTED_STATUSES)]
+    return _breakdown("Decisions by approval state", groups, sum(counts.values()),
+                      note="Every decision the register lists for these filters, by where it stands now, "
+                           "withdrawn decisions included.")
+
+
+def position(statuses: dict, shared: int, register_url) -> Breakdown:
+    """Shared, waiting, not approved and the rest, apart and adding up to the decisions counted.
+
+    `statuses` counts the counted decisions (withdrawn left out) by status; `shared` is how many
+    of them went ahead with a share.
+    """
+    waiting = sum(statuses.get(s, 0) for s in WAITING_STATUSES)
+    not_approved = statuses.get(Decision.Status.NOT_APPROVED, 0)
+    total = sum(statuses.values())
+    values = {"shared": shared, "waiting": waiting, "not_approved": not_approved,
+              "other": total - shared - waiting - not_approved}
+    urls = {
+        "waiting": register_url(status=_single(WAITING_STATUSES)) if _single(WAITING_STATUSES) and waiting else "",
+        "not_approved": register_url(status=Decision.Status.NOT_APPROVED) if not_approved else "",
+    }
+    bars = tuple(Bar(key, POSITION_LABELS[key], n, _percent(n, total), urls.get(key, ""), POSITION_DEFINITIONS[key])
+                 for key, n in values.items())
+    return Breakdown("Shared, waiting and not approved", bars, total,
+                     note="Each decision is counted once, by where it stands now.")
+
+
+def _duration_rows(approvals: QuerySet, group: str) -> dict:
+    """{group value: (median, p90)} of decided_at - requested_at, in seconds."""
+    took = ExpressionWrapper(F("decided_at") - F("requested_at"), output_field=DurationField())
+    if connection.vendor == "postgresql":
+        seconds = EpochSeconds(took)
+        rows = approvals.values(key=F(group)).annotate(
+            median=PercentileCont(seconds, 0.5), p90=PercentileCont(seconds, 0.9)).order_by()
+        return {r["key"]: (r["median"], r["p90"]) for r in rows}
+    # SQLite has no percentile_cont: read the durations alone, sorted by the database.
+    grouped: dict = {}
+    for key, duration in approvals.annotate(took=took).order_by(group, "took").values_list(group, "took"):
+        grouped.setdefault(key, []).append(duration.total_seconds())
+    return {key: (percentile(values, 0.5), percentile(values, 0.9)) for key, values in grouped.items()}
+
+
+def timeliness(decisions: QuerySet, *, group: str, names: tuple[str, ...], title: str, header: str) -> Timeliness:
+    """Answered approvals of `decisions`, per `group` (a path from Approval): how many, the median and
+    90th percentile time from request to answer, and how many were answered after their due time.
+
+    An answered approval is one an approver approved or did not approve, or a share they agreed or
+    disagreed with on review; a question sent back is not an answer. `names` are the fields whose
+    words name a group: the first ones joined, or else the last (a person's name, or else username).
+    """
+    from isg.approvals.models import Approval
+
+    approvals = Approval.objects.filter(
+        decision__in=decisions.values("pk"), purpose=Approval.Purpose.APPROVAL,
+        decided_at__isnull=False, decided_by__isnull=False,
+    )
+    named = {f"name{i}": F(path) for i, path in enumerate(names)}
+    rows = approvals.values(key=F(group), **named).annotate(
+        n=Count("pk"),
+        with_due=Count("pk", filter=Q(due_at__isnull=False)),
+        late=Count("pk", filter=Q(due_at__isnull=False, decided_at__gt=F("due_at"))),
+    ).order_by()
+    durations = _duration_rows(approvals, group)
+    found = [
+        TimelinessRow(str(r["key"] or ""), _name(r, len(names)), r["n"], *durations.get(r["key"], (None, None)),
+                      with_due=r["with_due"], late=r["late"])
+        for r in rows
+    ]
+    return Timeliness(title, header, tuple(sorted(found, key=lambda row: (row.label.lower(), row.key))))
+
+
+def _name(row: dict, parts: int) -> str:
+    words = " ".join(str(row[f"name{i}"] or "") for i in range(max(parts - 1, 1))).strip()
+    return words or str(row[f"name{parts - 1}"] or "") or NOT_RECORDED
+
+
+def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=None) -> SharingMatrix:
+    """Who shares with whom: shared decisions by agency (rows) and kind of recipient (columns).
+
+    The recipient is read from the decision's state variable `recipient_kind`, set by the
+    flowchart's check of who will receive the information (social care, police, a multi-agency
+    meeting, or another organisation or person). It is a kind, not a named organisation: the
+    disclosure record (isg/disclosures: each actual share with an organisation of isg/directory)
+    will replace this source, and this function is the one place to switch.
+
+    `decisions` are the register's decisions for the filter, withdrawn ones included: a cell links
+    to the register (agency and recipient) only when the register lists exactly its rows there.
+    """
+    register_url = register_url or (lambda **params: "")
+    kind = KeyTextTransform(RECIPIENT, "state")
+    counted = shared_q(flowchart)
+    if WITHDRAWN:
+        counted &= ~Q(status=WITHDRAWN)
+    rows = decisions.values("agency__slug", "agency__name", recipient=kind).annotate(
+        shared=Count("pk", filter=counted), listed=Count("pk")).order_by()
+    values = list(flowchart.variables.get(RECIPIENT) or ())
+    found: dict = {}
+    for r in rows:
+        if r["shared"]:
+            found.setdefault((r["agency__slug"] or "", r["agency__name"] or "No agency"), {})[r["recipient"] or ""] = r
+            if (r["recipient"] or "") not in values:
+                values.append(r["recipient"] or "")
+    columns = tuple((v, RECIPIENT_LABELS.get(v, _humanise(v)) if v else NOT_RECORDED) for v in values)
+    out = []
+    for (slug, name), cells in sorted(found.items(), key=lambda kv: kv[0][1].lower()):
+        made = []
+        for value, column in columns:
+            r = cells.get(value)
+            n = r["shared"] if r else 0
+            exact = bool(r) and n == r["listed"] and slug and value
+            made.append(Cell(n, register_url(agency=slug, flag=f"{RECIPIENT}:{value}") if exact else "",
+                             f"shared by {name} with {column.lower()}"))
+        out.append(MatrixRow(slug, name, tuple(made), sum(c.count for c in made)))
+    totals = tuple(sum(row.cells[i].count for row in out) for i in range(len(columns)))
+    return SharingMatrix(columns, tuple(out), totals, sum(totals),
+                         source="The kind of recipient the practitioner checked in the decision.")
+
+
+def _month_bounds(month: datetime.date, wanted: RegisterFilter) -> dict:
+    """The register's date filter for one month, within the reader's own dates."""
+    last = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
+    start = max(month, wanted.submitted_from) if wanted.submitted_from else month
+    end = min(last, wanted.submitted_to) if wanted.submitted_to else last
+    params = {}
+    for prefix, day in (("from", start), ("to", end)):
+        params.update({f"{prefix}-day": str(day.day), f"{prefix}-month": str(day.month), f"{prefix}-year": str(day.year)})
+    return params
+
+
+def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: RegisterFilter, register_url) -> tuple:
+    """Per calendar month submitted (UK time, empty months as 0): decisions counted, shared, not approved
+    and waiting. `decisions` include withdrawn ones, so a month links only when the register lists
+    exactly its rows."""
+    not_withdrawn = ~Q(status=WITHDRAWN) if WITHDRAWN else Q()
+    rows = decisions.values(month=TruncMonth("submitted_at")).annotate(
+        listed=Count("pk"),
+        total=Count("pk", filter=not_withdrawn),
+        shared=Count("pk", filter=shared_q(flowchart) & not_withdrawn),
+        not_approved=Count("pk", filter=Q(status=Decision.Status.NOT_APPROVED)),
+        waiting=Count("pk", filter=Q(status__in=WAITING_STATUSES)),
+    ).order_by()
+    by_month = {}
+    for r in rows:
+        local = timezone.localtime(r["month"]) if isinstance(r["month"], datetime.datetime) else r["month"]
+        by_month[datetime.date(local.year, local.month, 1)] = r
+    if not by_month:
+        return ()
+    waiting_status = _single(WAITING_STATUSES)
+    out = []
+    for month in _months(min(by_month), max(by_month)):
+        r = by_month.get(month) or {"listed": 0, "total": 0, "shared": 0, "not_approved": 0, "waiting": 0}
+        dates = _month_bounds(month, wanted)
+        label = f"{month:%B %Y}"
+        out.append(MonthTrend(
+            key=f"{month:%Y-%m}", label=label,
+            total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else "",
+                       f"counted in {label}"),
+            shared=Cell(r["shared"], "", f"shared in {label}"),
+            not_approved=Cell(r["not_approved"], register_url(**dates, status=Decision.Status.NOT_APPROVED)
+                              if r["not_approved"] else "", f"not approved in {label}"),
+            waiting=Cell(r["waiting"], register_url(**dates, status=waiting_status)
+                         if r["waiting"] and waiting_status else "", f"waiting in {label}"),
+        ))
+    return tuple(out)
+
+
+def overdue_follow_ups(decisions: QuerySet, now: datetime.datetime | None = None) -> int:
+    """Follow-up tasks of these decisions still open after their due time."""
+    from isg.followups.models import FollowUp
+
+    return FollowUp.objects.overdue(now).filter(decision__in=decisions.values("pk")).count()
+
+
+def _without_withdrawn_links(breakdown: Breakdown, withdrawn_by: dict) -> Breakdown:
+    """Drop a group's link where the register would also list withdrawn decisions the figure leaves out."""
+    if not withdrawn_by:
+        return breakdown
+    bars = tuple(Bar(b.key, b.label, b.count, b.percent, "" if withdrawn_by.get(b.key) else b.url, b.definition)
+                 for b in breakdown.bars)
+    return Breakdown(breakdown.title, bars, breakdown.total, breakdown.note)
+
+
+def _month_links(breakdown: Breakdown, trends: tuple) -> Breakdown:
+    """Each month's bar linked as its row of the trends is: the register's dates for that month."""
+    urls = {trend.key: trend.total.url for trend in trends}
+    bars = tuple(Bar(b.key, b.label, b.count, b.percent, urls.get(b.key, ""), b.definition) for b in breakdown.bars)
+    return Breakdown(breakdown.title, bars, breakdown.total, breakdown.note)
+
+
 def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, register_url=None) -> Figures:
     """Every figure for the decisions the register lists for `user` and `wanted`.
 
     `register_url(**params)`, if given, makes the register's URL for one group (an outcome, an
-    agency) on top of the current filter, so a table row can open the decisions it counts.
+    agency) on top of the current filter, so a table row can open the decisions it counts. It
+    returns "" where the register cannot list exactly the group's rows (the reader's filter
+    already asks for something else), and so does every figure whose rows no register filter gives.
+
+    A withdrawn decision (when Decision.Status has one) is listed and counted in the statuses and
+    apart, never in the partnership's figures.
     """
     register_url = register_url or (lambda **params: "")
-    decisions = register_decisions(user, wanted).order_by()  # no ORDER BY in the GROUP BYs
+    listed = register_decisions(user, wanted).order_by()  # no ORDER BY in the GROUP BYs
+    decisions = _not_withdrawn(listed)
+    statuses = status_counts(listed, register_url)
+    withdrawn = None
+    gone: dict = {}  # withdrawn decisions per group: a group holding any has no exact register link
+    if WITHDRAWN:
+        withdrawn = next((b.count for b in statuses.bars if b.key == WITHDRAWN), 0)
+        if withdrawn:
+            withdrawn_rows = listed.filter(status=WITHDRAWN)
+            gone = {name: _counts(withdrawn_rows, key) for name, key in (
+                ("outcome", F("outcome")), ("agency", F("agency__slug")),
+                ("consent", KeyTextTransform("consent_status", "state")),
+                ("harm", KeyTextTransform("harm_level", "state")))}
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
-    split = share_split(outcome_counts, flowchart)
+    counted_statuses = {b.key: b.count for b in statuses.bars if b.key != WITHDRAWN}
+    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url)
     counted = {bar.key: bar.count for bar in split.bars}
+    trends = monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url)
     return Figures(
         total=total,
-        by_outcome=outcomes,
-        by_agency=by_agency(decisions, register_url),
-        by_month=by_month(decisions),
+        by_outcome=_without_withdrawn_links(outcomes, gone.get("outcome")),
+        by_agency=_without_withdrawn_links(by_agency(decisions, register_url), gone.get("agency")),
+        by_month=_month_links(by_month(decisions), trends),
         decisions=split,
         approval_times=approval_times(decisions),
         overdue=overdue_count(decisions),
-        consent=by_state(decisions, flowchart, "consent_status", "Consent status"),
-        harm=by_state(decisions, flowchart, "harm_level", "Harm level"),
+        consent=_without_withdrawn_links(
+            by_state(decisions, flowchart, "consent_status", "Consent status", register_url), gone.get("consent")),
+        harm=_without_withdrawn_links(
+            by_state(decisions, flowchart, "harm_level", "Harm level", register_url), gone.get("harm")),
         not_informing=not_informing_reasons(decisions, flowchart),
-        rates={key: _percent(counted.get(key, 0), total) for key in ("share", "do_not_share")},
+        rates={key: _percent(counted.get(key, 0), total) for key in ("shared", "waiting", "not_approved")},
+        listed=statuses.total,
+        withdrawn=withdrawn,
+        withdrawn_url=register_url(status=WITHDRAWN) if withdrawn else "",
+        overdue_url=register_url(overdue="yes"),
+        overdue_follow_ups=overdue_follow_ups(decisions),
+        statuses=statuses,
+        timeliness_by_agency=timeliness(decisions, group="decision__agency__slug", names=("decision__agency__name",),
+                                        title="Time to approval by agency", header="Agency"),
+        timeliness_by_approver=timeliness(decisions, group="decided_by",
+                                          names=("decided_by__first_name", "decided_by__last_name", "decided_by__username"),
+                                          title="Time to approval by approver", header="Approver"),
+        matrix=sharing_matrix(listed, flowchart=flowchart, register_url=register_url),
+        trends=trends,
     )

@@ -62,7 +62,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         audit_search(request.user, wanted, where="dashboard", count=figures.total)  # AT-1: counting is a search
         context.update({
             "wanted": wanted, "figures": figures, "charts": _charts(figures),
-            "overdue_url": _register_url(request.GET)(overdue="yes"),
+            "timeliness": [
+                {"id": "table-timeliness-agency", "data": figures.timeliness_by_agency},
+                {"id": "table-timeliness-approver", "data": figures.timeliness_by_approver},
+            ],
         })
     return render(request, template, context)
 
@@ -72,12 +75,20 @@ def _dashboard_url(query: str) -> str:
 
 
 def _register_url(query: QueryDict):
-    """A function making the register's URL for this filter, with `params` set on top of it."""
+    """A function making the register's URL for this filter, with `params` set on top of it.
+
+    It makes no link ("") where a parameter would replace one the reader chose (another agency,
+    status, outcome or answer): the register would list other decisions than the figure counts.
+    """
     def url(**params: str) -> str:
         merged = query.copy()
         merged.pop("cursor", None)  # a dashboard filter never carries a register page position
         merged.pop(search.WORDS_PARAM, None)  # words travel as the `search` token, never in a link
         for name, value in params.items():
+            if not value:
+                return ""
+            if name in services.LINK_PARAMS and merged.get(name) and merged.get(name) != value:
+                return ""  # it would replace the reader's own choice: other rows than the figure counts
             merged[name] = value
         encoded = merged.urlencode()
         return reverse("register:list") + (f"?{encoded}" if encoded else "")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 
 from isg.engine import ADVICE, URGENT_NODE, Field, Flowchart, InvalidStep, State, advance, begin
+from isg.engine.explain import explain
 
 from .models import Decision
 
@@ -140,3 +141,36 @@ def _urgent_row(index: int, stored: dict) -> AnswerRow:
 
 def record_rows(decision: Decision, flowchart: Flowchart) -> list[tuple[str, str]]:
     return field_details(flowchart.terminal.fields, decision.record)
+
+
+def why_outcome(decision: Decision, flowchart: Flowchart, *, changed: frozenset[str] = frozenset()) -> dict | None:
+    """Why this decision has its outcome and what would change it, as plain data for templates/decisions/_why.html
+    (and the PDF record, which keeps it as JSON). None before the walk ends, or if the path no longer replays.
+
+    `changed` holds the questions (node ids) whose answer changed since the approver returned it:
+    their rows are marked on the approver's page.
+    """
+    try:
+        found = explain(flowchart, decision.steps)
+    except (InvalidStep, LookupError):  # a path or rule this flowchart no longer knows: say nothing
+        return None
+    if found is None:
+        return None
+    return {
+        "outcome": found.outcome,
+        "title": found.title,
+        "condition": list(found.condition),
+        "answers": [
+            {
+                "node": deciding.node, "question": deciding.question, "answer": deciding.label,
+                "urgent": deciding.is_urgent,
+                "changed": deciding.node in changed,
+                "alternatives": [
+                    {"answer": alternative.label, "outcome": alternative.outcome_title, "same": alternative.same_outcome,
+                     "next_question": alternative.next_question}
+                    for alternative in deciding.alternatives
+                ],
+            }
+            for deciding in found.deciding
+        ],
+    }

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from isg.access.services import sees_review_flags
 from isg.engine import URGENT_NODE, Flowchart
 from isg.flowchart.services import flowchart_for
 from isg.lib.forms import ErrorSummaryMixin, PlainTextField
@@ -27,6 +28,11 @@ _PAGES = {
     "decisions:outcome": "the decision page", "decisions:history": "this history", "decisions:amend": "the amendment page",
     "decisions:check": "the check answers page", "decisions:question": "a question page",
 }
+
+
+# Flags for audit or learning review (isg/reviews): listed only for those who see the flags.
+REVIEW_KINDS = (DecisionEvent.Kind.REVIEW_FLAGGED, DecisionEvent.Kind.REVIEW_FLAG_CLEARED)
+_PURPOSES = {"audit": "Audit", "learning": "Learning review"}
 
 
 def _decision(request: HttpRequest, public_id: UUID, action: str) -> Decision:
@@ -85,6 +91,8 @@ def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
             entry.details = [("Outcome", outcome.text_for(payload.get("state", {}), flowchart).title if outcome else payload["outcome"])]
         if kind == "superseded":
             entry.details = [("Restarted under flowchart version", str(payload.get("flowchart_version", "")))]
+        if kind in REVIEW_KINDS:
+            entry.details = [("For", _PURPOSES.get(payload.get("purpose", ""), "Review"))]
         if kind == "viewed":
             entry.details = [("Page", _PAGES.get(payload.get("page", ""), "a page showing this decision"))]
         entry.details += [(label, payload[key]) for key, label in _TEXT_KEYS.items() if isinstance(payload.get(key), str)]
@@ -92,16 +100,30 @@ def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
     return found
 
 
+SHOW_VIEWS = "views"  # ?views=shown lists each time someone viewed the decision; hidden by default
+
+
 @require_GET
 def decision_history(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    """Every event, oldest first. Views are many and say little, so they are counted and listed only
+    when asked for (a plain link, `?views=shown`); every other event always shows."""
     decision = _decision(request, public_id, "history")
     flowchart = flowchart_for(decision.flowchart_id)
     history.viewed(request, decision)  # before listing, so this visit shows in the list it belongs to
     outcome = flowchart.outcome(decision.outcome) if decision.outcome else None
+    everything = entries(decision, flowchart)
+    if not sees_review_flags(request.user, decision):
+        everything = [e for e in everything if e.event.kind not in REVIEW_KINDS]
+    view_count = sum(1 for e in everything if e.event.kind == DecisionEvent.Kind.VIEWED)
+    views_shown = request.GET.get(SHOW_VIEWS) == "shown"
+    listed = everything if views_shown else [e for e in everything if e.event.kind != DecisionEvent.Kind.VIEWED]
+    here = reverse("decisions:history", args=[decision.public_id])
     return render(request, "decisions/history.html", {
-        "decision": decision, "flowchart": flowchart, "entries": entries(decision, flowchart),
+        "decision": decision, "flowchart": flowchart, "entries": listed,
         "outcome_title": outcome.text_for(decision.state, flowchart).title if outcome else "",
         "back_url": current_url(decision, flowchart),
+        "views_shown": views_shown, "view_count": view_count,
+        "show_views_url": f"{here}?{SHOW_VIEWS}=shown#history", "hide_views_url": f"{here}#history",
     })
 
 

@@ -5,6 +5,8 @@ from django.db import models
 
 from isg.engine import Step
 
+from . import lifecycle
+
 
 class DecisionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "DecisionQuerySet":
@@ -44,6 +46,9 @@ class Decision(models.Model):
         ESCALATED = "escalated", "Escalated: still open"
         RESOLVED = "resolved", "Resolved by a follow-up decision"
         SUPERSEDED = "superseded", "Restarted under a newer flowchart"
+        # Submitted in error and withdrawn by its owner before anything was shared (isg/approvals/withdrawal.py):
+        # kept, with its history, but left out of the partnership's figures.
+        WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="decisions")
@@ -110,7 +115,7 @@ class Decision(models.Model):
     @property
     def is_editable(self) -> bool:
         """A draft, or a decision the approver returned: the practitioner may change its answers."""
-        return self.status in (self.Status.DRAFT, self.Status.RETURNED)
+        return self.status in lifecycle.EDITABLE
 
     @property
     def is_waiting(self) -> bool:
@@ -172,6 +177,9 @@ class DecisionEvent(models.Model):
         VIEWED = "viewed", "Viewed"
         EXPORTED = "exported", "Exported"
         HANDED_OVER = "handed_over", "Handed over to another approver"  # isg/approvals/handover.py
+        WITHDRAWN = "withdrawn", "Withdrawn: submitted in error"  # isg/approvals/withdrawal.py
+        REVIEW_FLAGGED = "review_flagged", "Flagged for review"  # isg/reviews
+        REVIEW_FLAG_CLEARED = "review_flag_cleared", "Review flag cleared"  # isg/reviews
 
     decision = models.ForeignKey(Decision, on_delete=models.PROTECT, related_name="events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -221,4 +229,4 @@ class Amendment(models.Model):
 
 
 # Waiting for an approver's answer: before sharing, or reviewing a share already made.
-WAITING_STATUSES = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
+WAITING_STATUSES = tuple(sorted(lifecycle.WAITING))

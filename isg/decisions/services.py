@@ -23,7 +23,7 @@ from isg.engine import (
 )
 from isg.flowchart.services import flowchart_for, register_current
 
-from . import history
+from . import history, lifecycle
 from .models import Decision, DecisionEvent
 
 
@@ -302,8 +302,9 @@ def _update(decision: Decision, revision: int, **changes: Any) -> None:
     """
     if not decision.is_editable:
         raise DecisionNotEditable(decision.public_id)
-    editable = [Decision.Status.DRAFT, Decision.Status.RETURNED]
-    updated = Decision.objects.filter(pk=decision.pk, revision=revision, status__in=editable).update(
+    if "status" in changes:
+        lifecycle.check(decision.status, changes["status"])
+    updated = Decision.objects.filter(pk=decision.pk, revision=revision, status__in=lifecycle.EDITABLE).update(
         revision=F("revision") + 1, updated_at=timezone.now(), **changes
     )
     if not updated:

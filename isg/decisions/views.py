@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from uuid import UUID
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django_htmx.http import push_url
 
 from isg.access.services import decision_for, may
 from isg.approvals import services as approvals
+from isg.approvals import withdrawal
 from isg.approvals.display import approval_status, panel
 from isg.approvals.forms import ReturnAnswerForm
 from isg.engine import START, URGENT_NODE, InvalidStep, replay
@@ -24,7 +26,7 @@ from isg.flowchart.services import current_flowchart, flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
 from . import history, services
-from .display import answer_rows, current_url, record_rows, step_url
+from .display import answer_rows, current_url, record_rows, step_url, why_outcome
 from .forms import QuestionForm, RecordForm, StartForm
 from .models import Decision, DecisionEvent
 
@@ -291,6 +293,7 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
         "amendments": list(decision.amendments.select_related("author")),
         "approval_status": status, "viewer_is_owner": viewer_is_owner,
         "panel": panel(status, text.title, viewer_is_owner=viewer_is_owner),
+        "why": why_outcome(decision, flowchart),
         "may_amend": not decision.is_editable and may(request.user, decision, "amend"),
         "can_hand_over": may(request.user, decision, "hand_over"),
         "links": _record_links(request, decision, viewer_is_owner),
@@ -302,7 +305,7 @@ def outcome(request: HttpRequest, public_id: UUID) -> HttpResponse:
 
 # The page's "what to do" would contradict the status: the status panel says what to do instead.
 INSTRUCTIONS_HIDDEN = (Decision.Status.NOT_APPROVED, Decision.Status.RETURNED, Decision.Status.DISAGREED,
-                       Decision.Status.RESOLVED)
+                       Decision.Status.RESOLVED, Decision.Status.WITHDRAWN)
 
 
 def _instructions(text, outcome, decision: Decision):
@@ -340,6 +343,9 @@ def _record_links(request: HttpRequest, decision: Decision, viewer_is_owner: boo
         links.append((reverse("records:pdf", args=[decision.public_id]), "Download the decision record (PDF)",
                       ": every answer, the outcome, approvals and amendments, marked OFFICIAL-SENSITIVE; the download "
                       "is recorded in the history"))
+    if viewer_is_owner and _allowed(request, "approvals:withdraw", decision) and not withdrawal.why_not(decision):
+        links.append((reverse("approvals:withdraw", args=[decision.public_id]), "Withdraw this decision",
+                      " if you submitted it in error: nothing has been shared yet"))
     if viewer_is_owner and _allowed(request, "decisions:new"):
         links.append((f"{reverse('decisions:new')}?another={decision.public_id}", "Record another decision for this case",
                       " (for example a different recipient, person or piece of information)."))
@@ -352,10 +358,28 @@ def _back_link(request: HttpRequest, decision: Decision, viewer_is_owner: bool) 
     if approvals.may_act(request.user, decision) and _allowed(request, "approvals:queue"):
         return reverse("approvals:queue"), "Back to approvals"
     if _allowed(request, "register:list"):
-        from isg.register.navigation import register_url  # the register sits above decisions
-
-        return register_url(request), "Back to the register"
+        return reverse("register:list") + _register_query(request.GET.get(REGISTER_BACK, "")), "Back to the register"
     return None
+
+
+REGISTER_BACK = "back"  # the register page a reader came from: its filter query, never a URL (isg/register)
+_FILTER_NAME = re.compile(r"[a-z][a-z0-9_-]{0,29}")
+
+
+def _register_query(raw: str) -> str:
+    """The register's own filter query a decision was opened from ("?agency=north&status=approved"),
+    rebuilt from names and values only: the back link always goes to the register's own path, so
+    nothing in it can send the reader elsewhere. A filter the register does not know shows its own
+    error there; search words never travel (the register keeps them behind a token)."""
+    if not raw or len(raw) > 2000:
+        return ""
+    params = QueryDict(raw, mutable=True)
+    kept = QueryDict(mutable=True)
+    for name, values in params.lists():
+        if _FILTER_NAME.fullmatch(name) and name != "q":
+            kept.setlist(name, [value[:200] for value in values[:100]])  # several agencies, answers: all kept
+    encoded = kept.urlencode()
+    return f"?{encoded}" if encoded else ""
 
 
 # -- helpers ----------------------------------------------------------------------------------

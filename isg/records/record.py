@@ -16,7 +16,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from isg.decisions.display import AnswerRow, answer_rows, field_details, record_rows
+from isg.decisions.display import AnswerRow, answer_rows, field_details, record_rows, why_outcome
 from isg.decisions.models import Decision, DecisionEvent
 from isg.engine import ADVICE, NOT_SURE, URGENT_NODE, Flowchart
 from isg.flowchart.services import flowchart_for
@@ -68,6 +68,8 @@ def decision_record(decision: Decision, flowchart: Flowchart | None = None) -> d
         },
         "flowchart": {"version": decision.flowchart_version, "sha256": decision.flowchart_id, "title": flowchart.title},
         "outcome": {**_outcome(outcome, text), "approval_mode": _mode(decision, outcome)},
+        # Why this outcome and what would change it: computed once here, shown by the PDF, kept in the JSON.
+        "why": why_outcome(decision, flowchart) if outcome is not None else None,
         "sharing": _sharing(rows),
         "questions": [_question(decision, number, row) for number, row in enumerate(rows, start=1)],
         "consultations": _consultations(decision, flowchart, rows),

@@ -28,7 +28,7 @@ from django.utils import timezone
 from isg.agencies.models import Agency
 from isg.decisions.models import Decision
 from isg.engine import Flowchart
-from isg.exports.csv import state_label, state_labels
+from isg.flowchart.labels import state_label, state_labels
 from isg.flowchart.models import FlowchartVersion
 from isg.flowchart.services import archived_flowcharts, version_key
 from isg.lib.forms import ErrorSummaryMixin
@@ -67,7 +67,7 @@ PERIODS = [
 # "Took longer than": hours from the request for approval to the approver's decision.
 TOOK = [("8", "8 hours"), ("24", "1 day (24 hours)"), ("48", "2 days (48 hours)"), ("168", "A week")]
 RECIPIENT_VARIABLE = "recipient_kind"
-CHECKBOXES = ("emergency", "overdue", "late", "followups")
+CHECKBOXES = ("emergency", "overdue", "late", "followups", "review")
 # The filter's parameters that live in the URL, in the form's order: everything but the search words.
 URL_PARAMS = (
     "period", *(f"{prefix}-{part}" for prefix in ("from", "to") for part in DATE_PARTS),
@@ -92,6 +92,7 @@ class RegisterFilter:
     approved_late: bool = False  # the approver decided after the approval was due
     took_hours: int | None = None  # the approver decided more than this many hours after the request
     followups_overdue: bool = False  # an open follow-up is past its due time
+    review: bool = False  # only decisions with an open flag for audit or learning review (isg/reviews)
     version: str = ""
     # (state variable, value) pairs: ("consent_status", "refused"). Pairs of one variable are
     # alternatives (OR); different variables must all hold (AND). Recipients are recipient_kind values.
@@ -291,12 +292,14 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     overdue = forms.ChoiceField(label="Overdue approvals and reviews only", required=False, choices=[("", ""), (YES, "Yes")])
     late = forms.ChoiceField(label="Approver decided late only", required=False, choices=[("", ""), (YES, "Yes")])
     followups = forms.ChoiceField(label="Overdue follow-ups only", required=False, choices=[("", ""), (YES, "Yes")])
+    review = forms.ChoiceField(label="Flagged for review only", required=False, choices=[("", ""), (YES, "Yes")])
 
     CHECKBOX_TEXT = {
         "emergency": "Emergency shares",
         "overdue": "Approvals and reviews waiting past their due time",
         "late": "Approved or reviewed late (decided after it was due)",
         "followups": "Follow-ups past their due time (a review, telling the person, a breach assessment)",
+        "review": "Flagged for audit or learning review",
     }
 
     def __init__(self, data: QueryDict, *, flowchart: Flowchart, search_expired: bool = False) -> None:
@@ -465,6 +468,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             outcome=data.get("outcome") or "", statuses=tuple(data.get("status") or ()),
             emergency=data.get("emergency") == YES, overdue=data.get("overdue") == YES,
             approved_late=data.get("late") == YES, followups_overdue=data.get("followups") == YES,
+            review=data.get("review") == YES,
             took_hours=int(data["took"]) if data.get("took") else None,
             version=data.get("version") or "", flags=tuple(flags),
             recipients=tuple(data.get("recipient") or ()),

@@ -26,6 +26,7 @@ from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.decisions.models import WAITING_STATUSES, Decision
 from isg.followups.models import FollowUp
+from isg.reviews.models import ReviewFlag
 
 from . import search
 from .filters import RegisterFilter
@@ -120,6 +121,9 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(outcome=wanted.outcome)
     if wanted.statuses:
         decisions = decisions.filter(status__in=wanted.statuses)
+    else:
+        # Withdrawn before anything was shared (isg/approvals/withdrawal.py): listed only when asked for.
+        decisions = decisions.exclude(status=Decision.Status.WITHDRAWN)
     if wanted.emergency:
         decisions = decisions.filter(is_emergency=True)
     # Everything asked of the approval in one filter(): one join to the approvals table.
@@ -143,6 +147,8 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(approval)
     if wanted.followups_overdue:
         decisions = decisions.filter(Exists(FollowUp.objects.overdue().filter(decision=OuterRef("pk"))))
+    if wanted.review:
+        decisions = decisions.filter(pk__in=ReviewFlag.objects.open().values("decision_id"))
     if wanted.version:
         decisions = decisions.filter(flowchart_version=wanted.version)
     for name, values in wanted.flag_groups.items():
@@ -238,7 +244,7 @@ def audit_criteria(wanted: RegisterFilter) -> dict:
     if wanted.statuses:
         criteria["status"] = wanted.statuses[0] if len(wanted.statuses) == 1 else list(wanted.statuses)
     for name, key in (("emergency", "emergency"), ("overdue", "overdue"), ("approved_late", "late"),
-                      ("followups_overdue", "followups")):
+                      ("followups_overdue", "followups"), ("review", "review")):
         if getattr(wanted, name):
             criteria[key] = True
     if wanted.took_hours is not None:

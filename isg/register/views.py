@@ -23,7 +23,7 @@ from isg.decisions.models import Decision
 from isg.flowchart.services import current_flowchart, flowchart_for
 from isg.lib.htmx import see_other, wants_fragment
 
-from . import navigation, search, services
+from . import search, services
 from .filters import URL_PARAMS, RegisterFilterForm
 
 BODY = "register-body"  # the part htmx swaps
@@ -65,12 +65,13 @@ def register(request: HttpRequest) -> HttpResponse:
     page = services.page_of(decisions, cursor)
     context.update({
         "wanted": wanted, "page": page, "rows": _rows(page.decisions), "count": count, "more": more,
+        # Each decision's link carries this view's filter, so its page leads back to it (isg/decisions/views.py).
+        "back_query": _url(request.GET, cursor=request.GET.get("cursor", ""))[1:],
         "next_url": _url(request.GET, cursor=page.next_cursor) if page.next_cursor else "",
         "previous_url": _url(request.GET, cursor=page.previous_cursor) if page.previous_cursor else "",
     })
     services.audit_search(request.user, wanted, where="register", count=count, more=more,
                           later_page=not page.is_first)
-    navigation.remember(request, request.GET)  # "Back to the register" on a decision returns here
     return render(request, template, context)
 
 

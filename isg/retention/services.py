@@ -59,7 +59,8 @@ KEPT_PAYLOAD_KEYS = frozenset({
     "flowchart_sha256", "flowchart_version", "replaced_by", "restarted_from", "restarted_from_version",
     "amendment_id", "resolved_by", "routed_by", "review_date", "due_at", "escalated_to", "system",
     "approval_mode", "mode", "answer", "late", "level", "from", "follow_up", "follow_up_kind",
-    "handed_over_from", "handed_over_to", "role", "why",
+    "handed_over_from", "handed_over_to", "role", "why", "from_status", "purpose", "review_flag",
+    "path_answers",  # [node id, answer id] pairs kept with a return (isg/approvals/services.py)
 })
 
 

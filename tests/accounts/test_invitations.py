@@ -9,11 +9,11 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from isg.accounts import invitations
+from isg.accounts import access_changes, invitations
 from isg.accounts.models import Invitation, User
 from isg.audit.models import AuditEvent
 from isg.audit.services import verify_chain
@@ -174,11 +174,51 @@ def test_the_links_token_stays_out_of_the_request_logs(boss, agency, mailoutbox,
     assert not any(token in line for line in logged)
 
 
+def confirm_held(invitation: Invitation) -> None:
+    second = make_user(username="second-admin", role=User.Role.ADMIN, agency=None)
+    access_changes.access_change_confirm(change=invitation.waits_for, actor=second)
+
+
+def invitation_mails(mailoutbox) -> list:
+    return [mail for mail in mailoutbox if LINK.search(mail.body)]
+
+
+def test_a_role_that_reads_case_records_is_invited_only_once_a_second_person_confirms(boss, agency, mailoutbox):
+    """The probe: one administrator invited an address they controlled as partnership staff and read every decision."""
+    invitation = invitations.invite(email="lee@lscb.example.org", name="Lee Jones", role=User.Role.PARTNERSHIP,
+                                    invited_by=boss)
+    lee = User.objects.get(pk=invitation.user_id)
+    assert invitations.is_held(invitation) and not lee.is_active and not invitation_mails(mailoutbox)
+    assert invitation.waits_for.requested_by == boss and invitation.waits_for.changes == {"is_active": [False, True]}
+    with pytest.raises(PermissionDenied):  # not by the administrator who invited
+        access_changes.access_change_confirm(change=invitation.waits_for, actor=boss)
+    assert not invitation_mails(mailoutbox)
+
+    confirm_held(invitation)
+    lee.refresh_from_db()
+    assert lee.is_active and len(invitation_mails(mailoutbox)) == 1
+    invitation.refresh_from_db()
+    assert invitation.superseded_at is not None  # the link sent is a fresh invitation, its hours from now
+    sent = Invitation.objects.get(user=lee, superseded_at__isnull=True)
+    assert sent.sent_at is not None and sent.invited_by == boss
+    # A practitioner needs nobody else: nothing there reads another agency's or another person's cases.
+    assert not invitations.is_held(invite_pat(boss, agency))
+
+
+def test_a_refused_invitation_is_never_sent(boss, agency, mailoutbox):
+    invitation = invite_pat(boss, agency, email="mo@north.example.org", name="Mo Manager",
+                            role=User.Role.LINE_MANAGER)
+    second = make_user(username="second-admin", role=User.Role.ADMIN, agency=None)
+    access_changes.access_change_refuse(change=invitation.waits_for, actor=second)
+    assert not User.objects.get(pk=invitation.user_id).is_active and not invitation_mails(mailoutbox)
+
+
 def test_a_role_that_needs_a_second_factor_sets_up_an_app_before_anything_else(boss, mailoutbox):
-    invitations.invite(email="lee@lscb.example.org", name="Lee Jones", role=User.Role.PARTNERSHIP,
-                       invited_by=boss)
+    invitation = invitations.invite(email="lee@lscb.example.org", name="Lee Jones", role=User.Role.PARTNERSHIP,
+                                    invited_by=boss)
+    confirm_held(invitation)
     client = csrf_client()
-    client.get(link_in(mailoutbox[0])[0])
+    client.get(link_in(invitation_mails(mailoutbox)[0])[0])
     response = post(client, "/accounts/invitation/accept/", {"new_password1": CHOSEN, "new_password2": CHOSEN})
     landing = client.get(response["Location"])
     assert landing["Location"].startswith("/accounts/two-factor/set-up/")

@@ -24,7 +24,7 @@ def test_sign_in_is_refused_without_the_csrf_token():
 
 @pytest.mark.parametrize("role, is_staff, home", [
     (User.Role.PRACTITIONER, False, "/decisions/"),
-    (User.Role.LINE_MANAGER, False, "/decisions/"),
+    (User.Role.LINE_MANAGER, False, "/"),  # Approvals when anything waits, else their decisions
     (User.Role.PARTNERSHIP, False, "/"),
     (User.Role.TRAINER, False, "/case-studies/"),
     (User.Role.ADMIN, False, "/admin-pages/people/"),  # ISG's own pages, never Django's admin

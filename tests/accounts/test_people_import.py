@@ -147,8 +147,11 @@ def test_everyone_is_made_and_invited_in_one_go_with_managers_and_deputies(org):
     pat, mo, dee, lee = made
     assert pat.line_manager == mo and mo.line_manager == org.boss and mo.deputy == dee and dee.line_manager == org.boss
     assert lee.role == "partnership" and lee.agency is None and not lee.has_usable_password()
-    assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in made)
+    # Only the practitioner's link goes now: managers and partnership staff wait for a second person.
+    assert [m.to[0] for m in mail.outbox if "/accounts/invitation/" in m.body] == ["pat@north.example.org"]
     assert Invitation.objects.filter(invited_by=org.admin).count() == 4
+    assert [u.is_active for u in made] == [True, False, False, False]
+    assert all(u.access_changes.get().status == "waiting" for u in (mo, dee, lee))
     event = AuditEvent.objects.get(action="people_imported", subject_id=str(mo.pk))
     assert event.payload["changes"] == {"role": [None, "line_manager"], "agency": [None, org.north.pk],
                                         "line_manager": [None, org.boss.pk], "deputy": [None, dee.pk]}
@@ -200,8 +203,11 @@ def test_upload_check_fix_and_import(admin_browser, org):
     response = post(admin_browser, "/admin-pages/people/import/check/", {"token": token})
     assert response["Location"] == "/admin-pages/people/"
     assert User.objects.filter(email__in=["pat@north.example.org", "lee@lscb.example.org"]).count() == 2
-    assert len(mail.outbox) == 4 and SESSION_KEY not in admin_browser.session
-    assert "4 people imported and invited" in admin_browser.get("/admin-pages/people/").content.decode()
+    invited = [m for m in mail.outbox if "/accounts/invitation/" in m.body]
+    assert len(invited) == 1 and SESSION_KEY not in admin_browser.session
+    listed = admin_browser.get("/admin-pages/people/").content.decode()
+    assert "4 people imported. 1 will get an email" in listed
+    assert "3 have roles that read case records" in listed
     # The same token again (a second click, the Back button): nothing twice.
     again = post(admin_browser, "/admin-pages/people/import/check/", {"token": token})
     assert again["Location"] == "/admin-pages/people/import/" and User.objects.count() == 6

@@ -4,6 +4,8 @@ access follows the current approver before, during and after an away period."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.core import mail
 from django.urls import reverse
@@ -15,6 +17,7 @@ from isg.approvals import handover, services
 from isg.approvals.models import Approval
 from isg.decisions.models import DecisionEvent
 from isg.decisions.services import StaleDecision
+from tests.approvals.conftest import submitted
 from tests.factories import make_user
 
 from .conftest import client_for, csrf_from, decide
@@ -105,7 +108,7 @@ def test_a_hand_over_racing_an_approval_has_one_winner(people, awaiting):
     approval = Approval.objects.get(decision=awaiting)
     assert approval.approver == people.manager and approval.decided_by == people.manager
     # ... and the other way round: an approval on the revision the hand-over moved is stale.
-    other = __import__("tests.approvals.conftest", fromlist=["submitted"]).submitted(people.practitioner)
+    other = submitted(people.practitioner)
     seen = other.revision
     handover.hand_to(other, people.manager, people.peer, "Cover", seen)
     with pytest.raises((StaleDecision, services.NotAllowed)):
@@ -132,7 +135,7 @@ def test_access_follows_the_approver_before_during_and_after_an_away_period(peop
                        agency=people.agency, email="deputy@example.org")
     people.manager.deputy = deputy
     people.manager.save(update_fields=["deputy"])
-    waiting = __import__("tests.approvals.conftest", fromlist=["submitted"]).submitted(people.practitioner)
+    waiting = submitted(people.practitioner)
 
     # Before: the item is Margaret's; the deputy cannot see or act on it.
     assert may(people.manager, waiting, "approve") and not may(deputy, waiting, "view")
@@ -161,6 +164,17 @@ def test_access_follows_the_approver_before_during_and_after_an_away_period(peop
     assert "Send your decision" not in page  # the approval page, read-only
     assert "You are covering for" not in client_for(deputy).get(reverse("approvals:queue")).content.decode()
     # A decision made after she is back goes to Margaret again, not the deputy.
-    later = __import__("tests.approvals.conftest", fromlist=["submitted"]).submitted(people.practitioner)
+    later = submitted(people.practitioner)
     assert Approval.objects.get(decision=later).approver == people.manager
     assert not may(deputy, later, "view")
+
+
+def test_a_public_interest_share_approved_after_its_limit_shows_approved_late(people, awaiting, clock):
+    approval = Approval.objects.get(decision=awaiting)
+    on_time_page = reverse("decisions:outcome", args=[awaiting.public_id])
+    clock.set(approval.due_at + datetime.timedelta(hours=3))
+    decide(client_for(people.manager), awaiting, "approve", "Agreed, late: I was in court")
+    page = client_for(people.practitioner).get(on_time_page).content.decode()
+    assert 'id="decided-late">Approved late<' in page and "After its limit:" in page
+    event = awaiting.events.get(kind=DecisionEvent.Kind.APPROVED)
+    assert event.payload["late"] is True and event.payload["due_at"] == approval.due_at.isoformat()

@@ -174,7 +174,8 @@ def test_return_answer_resubmit_then_approve_keeps_every_step_in_the_history(peo
     assert mail.outbox[-1].to == ["pat@example.org"]
     assert mail.outbox[-1].subject == "Your decision was returned with a question"
     question = services.pending_question(awaiting)
-    assert question.payload == {"question": "Who else lives at the address?", "mode": "before_sharing"}
+    assert question.payload == {"question": "Who else lives at the address?", "mode": "before_sharing",
+                                "path_answers": [[step["node"], step["answer"]] for step in awaiting.path]}
     # Not yet: the question has no answer.
     from isg.decisions.services import IncompleteDecision
 

@@ -220,6 +220,14 @@ def test_a_public_interest_share_waits_is_returned_resubmitted_and_approved(
 
     manager.goto(f"{live_server.url}/approvals/{decision.public_id}/")
     expect(manager.locator("#approval-history")).to_contain_text("Her mother and a lodger")
+    # The approver's page leads with why; what changed since the return is said (here: no answer).
+    expect(manager.locator("#decide-ask")).to_contain_text("You are asked to approve")
+    expect(manager.locator("#why")).to_contain_text("Why this outcome")
+    manager.get_by_text("What would change it").click()
+    expect(manager.locator("#why-changes")).to_contain_text("the outcome would be “Do not share”")
+    expect(manager.locator("#since-return")).to_contain_text("No answer has changed since.")
+    if javascript:
+        assert_accessible(manager)
     decide(manager, "Approve: they may share now", "Answered: sharing is proportionate to the risk")
     expect(manager.locator(".govuk-notification-banner")).to_contain_text("You approved the decision")
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django_otp.oath import TOTP
 from playwright.sync_api import Page, expect
 
+from isg.accounts.access_changes import access_change_confirm
 from isg.accounts.models import Invitation, User
 from tests.factories import PASSWORD, make_agency, make_user
 
@@ -69,11 +70,18 @@ def test_an_invited_person_sets_up_their_account_from_the_link(browser, live_ser
     admin.get_by_label("Work email address").fill("lee.jones@lscb.example.org")
     admin.get_by_label("Safeguarding partnership (LSCB)").check()
     admin.get_by_role("button", name="Send invitation").click()
-    expect(admin.locator(".govuk-notification-banner")).to_contain_text(
-        "Invitation sent to lee.jones@lscb.example.org (username lee.jones)")
+    # Partnership staff read every decision: the link goes only once a second administrator confirms.
+    expect(admin.locator(".govuk-notification-banner--success")).to_contain_text(
+        "the invitation is sent only once another administrator or the partnership lead confirms it")
+    expect(admin.locator("#account-status")).to_contain_text("sent once a second person confirms it")
+    check(admin, javascript, "invitation-held")
     admin.context.close()
+    assert not [m for m in mail.outbox if LINK.search(m.body)]
+    lee = User.objects.get(username="lee.jones")
+    second = make_user(username="second", role=User.Role.ADMIN, agency=None)
+    access_change_confirm(change=lee.access_changes.get(), actor=second)
 
-    (sent,) = mail.outbox
+    (sent,) = [m for m in mail.outbox if LINK.search(m.body)]
     path = LINK.search(sent.body).group(1)
     page = browser.new_context(java_script_enabled=javascript).new_page()
     page.goto(f"{live_server.url}{path}")

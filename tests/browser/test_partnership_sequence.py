@@ -100,8 +100,11 @@ def test_lscb_filters_opens_downloads_and_exports_and_practitioner2_is_refused(
     # -- Open one decision from the results, and download its PDF from the outcome page. --
     chosen = world["NORTH-REFUSED-2"]
     page.get_by_role("link", name="NORTH-REFUSED-2").click()
-    expect(page).to_have_url(re.compile(rf"/decisions/{chosen.public_id}/outcome/$"))
+    expect(page).to_have_url(re.compile(rf"/decisions/{chosen.public_id}/outcome/\?back=[^#]+$"))
     expect(page.locator("main")).to_contain_text("NORTH-REFUSED-2")
+    # Its back link leads to the same filtered register page.
+    expect(page.get_by_role("link", name="Back to the register")).to_have_attribute(
+        "href", re.compile(r"^/register/\?agency=north.*flag=consent_status%3Arefused"))
     pdf_link = page.get_by_role("link", name="Download the decision record (PDF)")
     pdf_url = f"{live_server.url}{pdf_link.get_attribute('href')}"
     with page.expect_download() as download:

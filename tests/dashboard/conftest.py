@@ -46,11 +46,11 @@ def not_informing_walk(outcome: str) -> tuple[str, ...]:
 
 
 def approve(decision: Decision, manager: User, *, hours: float) -> None:
-    """Approve through the service, then set the approval to `hours` after submission."""
+    """Approve through the service, then set the approval to `hours` after submission (and request)."""
     decision.refresh_from_db()
     approvals.approve(decision, manager, "Proportionate and lawful", decision.revision)
     Approval.objects.filter(decision=decision).update(
-        decided_at=decision.submitted_at + datetime.timedelta(hours=hours))
+        requested_at=decision.submitted_at, decided_at=decision.submitted_at + datetime.timedelta(hours=hours))
 
 
 @pytest.fixture

@@ -51,10 +51,11 @@ def test_counts_by_agency_and_month(world):
         ("January 2026", 4), ("February 2026", 3), ("March 2026", 0), ("April 2026", 4)]
 
 
-def test_share_and_do_not_share_rates(world):
+def test_share_rate_counts_only_shares_that_went_ahead(world):
     found = figures(world.users["lscb"])
-    assert counts(found.decisions) == {"share": 10, "do_not_share": 1}
-    assert found.rates == {"share": 91, "do_not_share": 9}
+    # Ten decisions say share, but the two emergency shares still wait for their review.
+    assert counts(found.decisions) == {"shared": 8, "waiting": 2, "not_approved": 0, "other": 1}
+    assert found.rates == {"shared": 73, "waiting": 18, "not_approved": 0}
 
 
 def test_time_to_approval_median_and_90th_percentile(world):
@@ -112,7 +113,7 @@ def test_filters_change_the_figures(world, query, total, outcomes):
 def test_a_filter_narrows_every_figure(world):
     north = figures(world.users["lscb"], "agency=north")
     assert counts(north.by_agency) == {"north": 6}
-    assert north.rates == {"share": 83, "do_not_share": 17}
+    assert north.rates == {"shared": 83, "waiting": 0, "not_approved": 0}
     assert (north.approval_times.count, north.approval_times.median_seconds) == (2, pytest.approx(2 * HOUR))
     assert north.overdue == 0
     assert counts(north.not_informing) == {"increases_risk": 1}
@@ -125,7 +126,8 @@ def test_no_matching_decisions_gives_empty_figures(world):
     assert all(b.is_empty for b in (found.by_outcome, found.by_agency, found.by_month, found.consent,
                                     found.harm, found.not_informing))
     assert found.approval_times.count == 0 and found.approval_times.median == "None yet"
-    assert found.rates == {"share": 0, "do_not_share": 0}
+    assert found.rates == {"shared": 0, "waiting": 0, "not_approved": 0}
+    assert not found.trends and found.matrix.is_empty and found.timeliness_by_agency.is_empty
 
 
 def test_figures_are_a_fixed_number_of_queries(world):
@@ -135,9 +137,9 @@ def test_figures_are_a_fixed_number_of_queries(world):
     services.dashboard_figures(user, wanted, current_flowchart())  # warm the flowchart caches
     with CaptureQueriesContext(connection) as queries:
         services.dashboard_figures(user, wanted, current_flowchart())
-    assert len(queries) <= 10, [q["sql"] for q in queries]
-    if connection.vendor == "postgresql":  # the percentiles are computed by the database
-        assert sum("percentile_cont" in q["sql"] for q in queries) == 1
+    assert len(queries) <= 18, [q["sql"] for q in queries]
+    if connection.vendor == "postgresql":  # the percentiles are computed by the database (overall, per agency, per approver)
+        assert sum("percentile_cont" in q["sql"] for q in queries) == 3
 
 
 def test_percentile_matches_percentile_cont():

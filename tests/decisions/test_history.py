@@ -56,7 +56,7 @@ def test_the_history_shows_a_changed_answers_old_and_new_values_and_the_dropped_
 def test_the_history_lists_who_did_what_when_including_submission_and_views(signed_in, practitioner):
     decision = recorded(signed_in)
     signed_in.get(f"/decisions/{decision.public_id}/outcome/")
-    response = signed_in.get(f"/decisions/{decision.public_id}/history/")
+    response = signed_in.get(f"/decisions/{decision.public_id}/history/?views=shown")
     assert response.status_code == 200
     page = text(response)
     for words in ("Started", "Answered", "Record details updated", "Submitted", "Viewed", "the decision page", "this history"):
@@ -150,3 +150,32 @@ def test_the_history_shows_a_return_with_its_question_the_reply_and_the_approval
                   "Reply Only the school nurse", "Resubmitted for approval", "Approved", "Reason Proportionate and necessary"):
         assert words in page, words
     assert history.verify_events().ok
+
+
+def test_views_are_hidden_until_asked_for_with_a_count_and_a_plain_link(signed_in, practitioner):
+    decision = recorded(signed_in)
+    signed_in.get(f"/decisions/{decision.public_id}/outcome/")
+    signed_in.get(f"/decisions/{decision.public_id}/outcome/")
+    url = f"/decisions/{decision.public_id}/history/"
+    response = signed_in.get(url)
+    page = text(response)
+    assert "Viewed" not in page and "the decision page" not in page
+    assert "Submitted" in page and "Started" in page
+    views = views_of(decision)  # two outcome pages and this history
+    assert views == 3
+    others = decision.events.exclude(kind=DecisionEvent.Kind.VIEWED).count()
+    assert f"{others} events, not counting views" in page
+    assert f'href="{url}?views=shown#history">Show views (3)</a>' in response.content.decode()
+
+    shown = signed_in.get(f"{url}?views=shown")
+    page = text(shown)
+    assert page.count("Viewed") == 4 and "the decision page" in page  # and this visit
+    assert f"{others + 4} events" in page
+    assert f'href="{url}#history">Hide views</a>' in shown.content.decode()
+
+
+def test_an_unknown_views_value_shows_the_default_list(signed_in, practitioner):
+    decision = recorded(signed_in)
+    response = signed_in.get(f"/decisions/{decision.public_id}/history/?views=%00<script>")
+    assert response.status_code == 200
+    assert "Viewed" not in text(response) and "Show views (1)" in text(response)

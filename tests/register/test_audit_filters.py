@@ -208,13 +208,18 @@ def test_the_audit_keeps_every_code_asked_for(decided):
     assert "approved_from" in criteria and "approved_to" in criteria
 
 
-def test_back_to_the_register_keeps_the_filters_and_the_page(decided):
+def test_back_to_the_register_keeps_every_tick(decided):
+    """Several agencies in the filter: the decision's back link keeps them all, not the last one."""
+    from .test_back_link import back_link, decision_link
+
     users, d = decided
     client = client_for(users["lscb"])
     query = "agency=north&agency=south&late=yes"
-    assert rows(client.get(f"{URL}?{query}")) == [str(d["refused"].public_id)]
-    outcome = client.get(f"/decisions/{d['refused'].public_id}/outcome/").content.decode()
-    assert f'href="{URL}?{query.replace("&", "&amp;")}"' in outcome and "Back to the register" in outcome
+    register = client.get(f"{URL}?{query}")
+    assert rows(register) == [str(d["refused"].public_id)]
+    href, label = back_link(client.get(decision_link(register.content.decode(), d["refused"])).content.decode())
+    assert label == "Back to the register" and href == f"{URL}?{query}"
+    assert rows(client.get(href)) == [str(d["refused"].public_id)]
 
 
 # -- bad input -----------------------------------------------------------------------------------

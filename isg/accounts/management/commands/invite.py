@@ -50,6 +50,13 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(self._explain(error)) from None
         hours = round(invitations.expiry().total_seconds() / 3600)
+        if invitations.is_held(invitation):
+            self.stdout.write(
+                f"Account made for {invitation.user.email} (username {invitation.user.username}), switched off: its "
+                "role reads case records, so the invitation is sent once another administrator or the partnership "
+                "lead confirms it in People."
+            )
+            return
         self.stdout.write(
             f"Invitation queued for {invitation.user.email} (username {invitation.user.username}). The task worker "
             f"(manage.py db_worker) emails the link; it works for {hours} hours."
