@@ -146,7 +146,7 @@ class World:
         statuses = ["recorded", "approved", "approved", "not_approved", "resolved"]
         columns = ("public_id, owner_id, agency_id, case_reference, status, flowchart_id, flowchart_version, path, "
                    "state, current_node, return_to, record, outcome, requires_approval, is_emergency, revision, "
-                   "created_at, updated_at, submitted_at")
+                   "created_at, updated_at, submitted_at, approval_mode")
         with connection.cursor() as cursor:
             cursor.execute("SELECT coalesce(max(id), 0) FROM decisions_decision")
             (last_id,) = cursor.fetchone()
@@ -168,13 +168,29 @@ class World:
                         uuid.uuid4(), owner.pk, owner.agency_id, f"REF-{n:07d}", status, self.flowchart.sha256,
                         self.flowchart.version, json.dumps(stored), json.dumps(state), self.flowchart.terminal.id,
                         "", "{}", outcome, needs_approval, emergency, len(path), submitted, submitted, submitted,
+                        "before_sharing" if needs_approval else "none",
                     ))
-            # Every decision that needed approval has its Approval row; emergencies were due 24 hours on.
+            # Every decision that needed approval has its Approval row, due 8 hours on (24 for an
+            # emergency). Those an approver answered were decided from 10 minutes to 4 days after the
+            # request (a fifth of them after the due time), from the row's id, so the mix is the same at any N.
             cursor.execute(
-                "INSERT INTO approvals_approval (decision_id, purpose, routed_by, requested_at, due_at) "
-                "SELECT id, 'approval', 'agency', submitted_at, "
-                "CASE WHEN is_emergency THEN submitted_at + interval '24 hours' END "
+                "INSERT INTO approvals_approval (decision_id, purpose, routed_by, level, mode, requested_at, due_at, "
+                "decided_at) SELECT id, 'approval', 'agency', 0, 'before_sharing', submitted_at, "
+                "submitted_at + CASE WHEN is_emergency THEN interval '24 hours' ELSE interval '8 hours' END, "
+                "CASE WHEN status IN ('approved', 'not_approved', 'resolved') THEN submitted_at + "
+                "CASE WHEN id %% 5 = 0 THEN interval '9 hours' + (id %% 87) * interval '1 hour' "
+                "ELSE interval '10 minutes' + (id %% 47) * interval '10 minutes' END END "
                 "FROM decisions_decision WHERE requires_approval AND id > %s", [last_id],
+            )
+            # One decision in 50 has a follow-up (a review, telling the person); a third of those
+            # are open and past their due time.
+            cursor.execute(
+                "INSERT INTO followups_followup (decision_id, kind, description, owner_id, due_at, created_at, "
+                "created_by_id, completed_at, completion_note) "
+                "SELECT id, 'review', '', owner_id, submitted_at + interval '30 days', submitted_at, owner_id, "
+                "CASE WHEN id %% 3 = 0 OR submitted_at + interval '30 days' > now() THEN NULL "
+                "ELSE submitted_at + interval '20 days' END, '' "
+                "FROM decisions_decision WHERE id %% 50 = 1 AND id > %s", [last_id],
             )
         self.made += count
 
@@ -182,9 +198,11 @@ class World:
 def analyse() -> None:
     from django.db import connection
 
+    # VACUUM too, as autovacuum would have done to a table in use: rows just written by COPY are
+    # not yet marked all-visible, and an index-only scan would read the table for every one.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE decisions_decision")
-        cursor.execute("ANALYZE approvals_approval")
+        for table in ("decisions_decision", "approvals_approval", "followups_followup"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
 
 
 def register_indexes(create: bool) -> None:
@@ -194,9 +212,10 @@ def register_indexes(create: bool) -> None:
 
     from django.db import connection
 
-    migration = importlib.import_module("isg.register.migrations.0001_register_indexes")
-    with connection.schema_editor() as editor:
-        (migration.create if create else migration.drop)(None, editor)
+    for name in ("0001_register_indexes", "0002_audit_filter_indexes"):
+        migration = importlib.import_module(f"isg.register.migrations.{name}")
+        with connection.schema_editor() as editor:
+            (migration.create if create else migration.drop)(None, editor)
 
 
 def scenarios(world: World) -> dict[str, str | dict[str, str]]:
@@ -206,11 +225,26 @@ def scenarios(world: World) -> dict[str, str | dict[str, str]]:
 
     listed = Decision.objects.filter(submitted_at__isnull=False).order_by("-submitted_at", "-pk")
     deep = listed[int(world.made * 0.9)]
+    two = f"agency={world.agencies[3].slug}&agency={world.agencies[7].slug}"
     return {
         "first page": "/register/",
         "filtered page": f"/register/?agency={world.agencies[3].slug}&flag=consent_status%3Arefused",
         "deep page": f"/register/?cursor={services.write_cursor(services.AFTER, deep)}",
         "search": {"q": "kestrel"},
+        # The audit's filters (issue 15), each on its own, then the audit question they answer together.
+        "2 agencies": f"/register/?{two}",
+        "last quarter": "/register/?period=last_quarter",
+        "approved in FY": "/register/?approved-period=this_financial_year",
+        "approved dates": "/register/?approved-from-day=1&approved-from-month=1&approved-from-year=2024"
+                          "&approved-to-day=31&approved-to-month=12&approved-to-year=2024",
+        "2 states": "/register/?status=approved&status=not_approved",
+        "3 answers": "/register/?flag=consent_status%3Arefused&flag=consent_status%3Anot_sought_unsafe"
+                     "&flag=harm_level%3Aserious",
+        "recipient": "/register/?recipient=police",
+        "decided late": "/register/?late=yes",
+        "took > 1 day": "/register/?took=24",
+        "followups late": "/register/?followups=yes",
+        "audit question": f"/register/?{two}&outcome=outcome_share_without_consent&period=last_quarter&late=yes",
     }
 
 

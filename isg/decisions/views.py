@@ -375,9 +375,9 @@ def _register_query(raw: str) -> str:
         return ""
     params = QueryDict(raw, mutable=True)
     kept = QueryDict(mutable=True)
-    for name in params:
+    for name, values in params.lists():
         if _FILTER_NAME.fullmatch(name) and name != "q":
-            kept[name] = params[name][:200]
+            kept.setlist(name, [value[:200] for value in values[:100]])  # several agencies, answers: all kept
     encoded = kept.urlencode()
     return f"?{encoded}" if encoded else ""
 

@@ -45,7 +45,7 @@ from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
 from isg.flowchart.services import current_flowchart
 from isg.register import search as register_search
-from isg.register.filters import RegisterFilter, RegisterFilterForm
+from isg.register.filters import URL_PARAMS, RegisterFilter, RegisterFilterForm
 from isg.register.services import register_decisions
 
 from . import csv as csv_export
@@ -54,8 +54,7 @@ from .models import ExportJob
 logger = logging.getLogger(__name__)
 
 SUBJECT_TYPE = "export"
-FILTER_KEYS = ("q", "agency", "outcome", "status", "flag", "version", "emergency", "overdue", "review",
-               "from-day", "from-month", "from-year", "to-day", "to-month", "to-year")
+FILTER_KEYS = ("q", *URL_PARAMS)  # the register's filter, every part of it
 PROGRESS_EVERY = 500  # CSV rows between progress writes: a few UPDATEs per 10,000 rows
 HISTORY_BATCH = 200
 
@@ -73,9 +72,9 @@ def clean_query(query: str) -> str:
     given = QueryDict(query or "")
     kept = QueryDict(mutable=True)
     for key in FILTER_KEYS:
-        value = given.get(key, "")
-        if value:
-            kept[key] = value
+        values = [value for value in given.getlist(key) if value]
+        if values:
+            kept.setlist(key, values)  # several agencies or answers: all of them
     return kept.urlencode()
 
 
@@ -120,7 +119,7 @@ def audit_filter(query: str) -> dict:
     """The filter as codes for the audit chain: the search words only as the register's keyed hash
     and a word count (isg/register/search.py digest), as a register search records them. A plain
     sha256 of a name can be found by hashing a list of names."""
-    params = QueryDict(clean_query(query)).dict()
+    params = {key: values[0] if len(values) == 1 else values for key, values in QueryDict(clean_query(query)).lists()}
     words = params.pop("q", "")
     if words:
         params["search_hmac"] = register_search.digest(words)

@@ -100,9 +100,9 @@ def posted_filter_query(request: HttpRequest, words: str, url_params: tuple[str,
     """The URL query for a valid posted filter form: its URL filters as posted, its words as a token."""
     params = QueryDict(mutable=True)
     for name in url_params:
-        value = request.POST.get(name, "").strip()
-        if value:
-            params[name] = value
+        values = [value.strip() for value in request.POST.getlist(name) if value.strip()]
+        if values:
+            params.setlist(name, values)  # a filter of several ticks (agencies, answers) keeps them all
     if words.strip():
         params[SEARCH_PARAM] = remember(request, words.strip())
     return params.urlencode()

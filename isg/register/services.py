@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core import signing
 from django.db import connection
-from django.db.models import Q, QuerySet, TextField
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -25,6 +25,7 @@ from isg.access.services import UNSUBMITTED, decisions_visible_to
 from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.decisions.models import WAITING_STATUSES, Decision
+from isg.followups.models import FollowUp
 from isg.reviews.models import ReviewFlag
 
 from . import search
@@ -94,10 +95,17 @@ def _search(decisions: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     return decisions
 
 
-def _flag(decisions: QuerySet[Decision], name: str, value: object) -> QuerySet[Decision]:
+def _flag(name: str, value: object) -> Q:
     if connection.vendor == "postgresql":
-        return decisions.filter(state__contains={name: value})  # `@>`: the GIN index on state answers it
-    return decisions.filter(**{f"state__{name}": value})
+        return Q(state__contains={name: value})  # `@>`: the GIN index on state answers it
+    return Q(**{f"state__{name}": value})
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    combined = conditions[0]
+    for condition in conditions[1:]:
+        combined |= condition
+    return combined
 
 
 def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
@@ -107,25 +115,44 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(submitted_at__gte=_day_start(wanted.submitted_from))
     if wanted.submitted_to:
         decisions = decisions.filter(submitted_at__lt=_day_start(wanted.submitted_to + datetime.timedelta(days=1)))
-    if wanted.agency:
-        decisions = decisions.filter(agency=wanted.agency)
+    if wanted.agencies:
+        decisions = decisions.filter(agency__in=wanted.agencies)
     if wanted.outcome:
         decisions = decisions.filter(outcome=wanted.outcome)
-    if wanted.status:
-        decisions = decisions.filter(status=wanted.status)
+    if wanted.statuses:
+        decisions = decisions.filter(status__in=wanted.statuses)
     else:
         # Withdrawn before anything was shared (isg/approvals/withdrawal.py): listed only when asked for.
         decisions = decisions.exclude(status=Decision.Status.WITHDRAWN)
     if wanted.emergency:
         decisions = decisions.filter(is_emergency=True)
+    # Everything asked of the approval in one filter(): one join to the approvals table.
+    approval = Q()
     if wanted.overdue:
-        decisions = decisions.filter(status__in=WAITING_STATUSES, approval__due_at__lt=timezone.now())
+        decisions = decisions.filter(status__in=WAITING_STATUSES)
+        approval &= Q(approval__due_at__lt=timezone.now())
+    if wanted.approved_from:
+        approval &= Q(approval__decided_at__gte=_day_start(wanted.approved_from))
+    if wanted.approved_to:
+        before = _day_start(wanted.approved_to + datetime.timedelta(days=1))
+        approval &= Q(approval__decided_at__lt=before)
+        # An approver decides after the decision is submitted (submitted_at is the first submission),
+        # so this bounds the date index too: the walk starts at that date, not at the newest decision.
+        decisions = decisions.filter(submitted_at__lt=before)
+    if wanted.approved_late:
+        approval &= Q(approval__decided_at__gt=F("approval__due_at"))
+    if wanted.took_hours is not None:
+        approval &= Q(approval__decided_at__gt=F("approval__requested_at") + datetime.timedelta(hours=wanted.took_hours))
+    if approval:
+        decisions = decisions.filter(approval)
+    if wanted.followups_overdue:
+        decisions = decisions.filter(Exists(FollowUp.objects.overdue().filter(decision=OuterRef("pk"))))
     if wanted.review:
         decisions = decisions.filter(pk__in=ReviewFlag.objects.open().values("decision_id"))
     if wanted.version:
         decisions = decisions.filter(flowchart_version=wanted.version)
-    if wanted.flag:
-        decisions = _flag(decisions, *wanted.flag)
+    for name, values in wanted.flag_groups.items():
+        decisions = decisions.filter(_any_of([_flag(name, value) for value in values]))
     if wanted.search:
         decisions = _search(decisions, wanted.search)
     return decisions.order_by("-submitted_at", "-pk")
@@ -204,21 +231,29 @@ def audit_criteria(wanted: RegisterFilter) -> dict:
     """What was asked for, as the audit chain may keep it: codes and dates, never the search words
     (only their keyed hash and how many there were; isg/register/search.py)."""
     criteria: dict = {}
-    if wanted.submitted_from:
-        criteria["from"] = wanted.submitted_from.isoformat()
-    if wanted.submitted_to:
-        criteria["to"] = wanted.submitted_to.isoformat()
-    if wanted.agency:
-        criteria["agency"] = wanted.agency.slug
-    for name in ("outcome", "status", "version"):
+    for name, day in (("from", wanted.submitted_from), ("to", wanted.submitted_to),
+                      ("approved_from", wanted.approved_from), ("approved_to", wanted.approved_to)):
+        if day:
+            criteria[name] = day.isoformat()
+    if wanted.agencies:
+        slugs = [agency.slug for agency in wanted.agencies]
+        criteria["agency"] = slugs[0] if len(slugs) == 1 else slugs
+    for name in ("outcome", "version"):
         if getattr(wanted, name):
             criteria[name] = getattr(wanted, name)
-    for name in ("emergency", "overdue", "review"):
+    if wanted.statuses:
+        criteria["status"] = wanted.statuses[0] if len(wanted.statuses) == 1 else list(wanted.statuses)
+    for name, key in (("emergency", "emergency"), ("overdue", "overdue"), ("approved_late", "late"),
+                      ("followups_overdue", "followups"), ("review", "review")):
         if getattr(wanted, name):
-            criteria[name] = True
-    if wanted.flag:
-        name, value = wanted.flag
-        criteria["flag"] = f"{name}:{str(value).lower() if isinstance(value, bool) else value}"
+            criteria[key] = True
+    if wanted.took_hours is not None:
+        criteria["took_hours"] = wanted.took_hours
+    if wanted.flags:
+        flags = [f"{name}:{str(value).lower() if isinstance(value, bool) else value}" for name, value in wanted.flags]
+        criteria["flag"] = flags[0] if len(flags) == 1 else flags
+    if wanted.recipients:
+        criteria["recipient"] = list(wanted.recipients)
     if wanted.search:
         criteria["search_hmac"] = search.digest(wanted.search)
         criteria["search_words"] = search.word_count(wanted.search)

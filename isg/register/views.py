@@ -9,6 +9,7 @@ Every listing is audited, once per request (AT-1; isg/register/services.py audit
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.http import HttpRequest, HttpResponse, QueryDict
@@ -33,6 +34,9 @@ class Row:
     decision: Decision
     outcome_title: str
     overdue: bool
+    decided_at: datetime.datetime | None = None  # when the approver decided (approved, agreed, not approved...)
+    took: str = ""  # from the request for approval to that decision, in words
+    late: bool = False  # decided after the approval was due
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,10 +111,25 @@ def _rows(decisions: list[Decision]) -> list[Row]:
             flowchart = flowcharts[decision.flowchart_id] = flowchart_for(decision.flowchart_id)
         outcome = flowchart.outcome(decision.outcome)
         approval = getattr(decision, "approval", None)
+        decided = approval.decided_at if approval else None
         rows.append(Row(
             decision=decision,
             outcome_title=outcome.text_for(decision.state, flowchart).title if outcome else decision.outcome,
             overdue=bool(approval and approval.due_at and approval.due_at < now
                          and decision.is_waiting),
+            decided_at=decided,
+            took=duration_words(decided - approval.requested_at) if decided and approval.requested_at else "",
+            late=bool(decided and approval.due_at and decided > approval.due_at),
         ))
     return rows
+
+
+def duration_words(elapsed: datetime.timedelta) -> str:
+    """'45 minutes', '5 hours 10 minutes', '2 days 3 hours': the largest unit and the next, rounded down."""
+    minutes = max(0, int(elapsed.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    units = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    first = next((i for i, (n, _) in enumerate(units) if n), 2)
+    shown = [units[first]] + [unit for unit in units[first + 1:first + 2] if unit[0]]
+    return " ".join(f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in shown)
