@@ -15,6 +15,7 @@ holds withdrawn decisions, or whose link would replace a filter the reader chose
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import math
 from dataclasses import dataclass, field
@@ -608,12 +609,18 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     register_url = register_url or (lambda **params: "")
     listed = register_decisions(user, wanted).order_by()  # no ORDER BY in the GROUP BYs
     decisions = _not_withdrawn(listed)
-    statuses = status_counts(listed, register_url)
+    counted_rows = listed
+    if WITHDRAWN and WITHDRAWN not in wanted.statuses:
+        # The register lists withdrawn decisions only when its filter asks for them: counted here
+        # apart, with the same filter, and linked to the register asking for them.
+        asked = register_decisions(user, dataclasses.replace(wanted, statuses=(WITHDRAWN,)))
+        counted_rows = Decision.objects.filter(Q(pk__in=listed.values("pk")) | Q(pk__in=asked.values("pk")))
+    statuses = status_counts(counted_rows, register_url)
     withdrawn = None
     gone: dict = {}  # withdrawn decisions per group: a group holding any has no exact register link
     if WITHDRAWN:
         withdrawn = next((b.count for b in statuses.bars if b.key == WITHDRAWN), 0)
-        if withdrawn:
+        if withdrawn and WITHDRAWN in wanted.statuses:
             withdrawn_rows = listed.filter(status=WITHDRAWN)
             gone = {name: _counts(withdrawn_rows, key) for name, key in (
                 ("outcome", F("outcome")), ("agency", F("agency__slug")),
