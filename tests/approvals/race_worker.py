@@ -160,11 +160,46 @@ def double_submit(rounds: int, people, template: Decision) -> dict:
     return {"rounds": rounds, "one_result_each": rounds, "emails": len(mail.outbox)}
 
 
+def hand_over_or_approve(rounds: int, people, template: Decision) -> dict:
+    """The approver approves in one tab while handing the same item to a colleague in another: one wins."""
+    approving, approving_token = signed_in(people.manager)
+    handing, handing_token = signed_in(people.manager)
+    wins = {"approved": 0, "handed_over": 0}
+    racers = Racers(2)
+    for n in range(rounds):
+        decision = copy_of(template, status=Status.AWAITING_APPROVAL, submitted_at=timezone.now())
+        Approval.objects.create(decision=decision, approver=people.manager, routed_by="line_manager",
+                                requested_at=timezone.now())
+        url = f"/approvals/{decision.public_id}/"
+        a, b = racers.at_once(
+            lambda url=url: approving.post(url, {"csrfmiddlewaretoken": approving_token, "revision": 0,
+                                                 "action": "approve", "reason": "Proportionate"}),
+            lambda url=url: handing.post(f"{url}hand-over/", {"csrfmiddlewaretoken": handing_token, "revision": 0,
+                                                             "to": people.peer.pk, "reason": "In court all day"}),
+        )
+        assert {a.status_code, b.status_code} <= {302, 303}, (n, a.status_code, b.status_code)
+        decision.refresh_from_db()
+        approval = Approval.objects.get(decision=decision)
+        handed = decision.events.filter(kind=Kind.HANDED_OVER).count()
+        approved = decision.events.filter(kind=Kind.APPROVED).count()
+        assert (handed, approved) in ((1, 0), (0, 1)), (n, handed, approved)
+        if approved:
+            assert decision.status == Status.APPROVED and approval.approver == people.manager, n
+            wins["approved"] += 1
+        else:
+            assert decision.status == Status.AWAITING_APPROVAL and approval.approver == people.peer, n
+            wins["handed_over"] += 1
+        assert decision.revision == 1, n
+    racers.stop()
+    return {"rounds": rounds, "one_winner_each": rounds, **wins}
+
+
 if __name__ == "__main__":
     setup_test_environment()  # mail to the in-memory outbox, as in tests
     count = int(sys.argv[1])
-    # Both races in one process: starting Django (and its imports) costs more than the rounds.
+    # Every race in one process: starting Django (and its imports) costs more than the rounds.
     people = make_people()
     template = ready_to_submit(people.practitioner)  # a complete draft whose answers each round copies
-    result = {"approvers": approvers(count, people, template), "submit": double_submit(count, people, template)}
+    result = {"approvers": approvers(count, people, template), "submit": double_submit(count, people, template),
+              "hand_over": hand_over_or_approve(count, people, template)}
     print(json.dumps({"vendor": connections["default"].vendor, **result}))

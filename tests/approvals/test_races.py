@@ -1,7 +1,7 @@
 """Races, with truly concurrent requests: threads, each with its own database connection, released together.
 
 Two approvers (or one approver's two tabs) acting on one decision at once: exactly one wins, the
-other is told someone acted first. A double-clicked submit makes one result. 100 rounds each, on
+other is told someone acted first. An approval and a hand-over of the same item at once: one lands. A double-clicked submit makes one result. 100 rounds each, on
 whichever database the run uses (SQLite by default; DATABASE_URL=postgres://... for PostgreSQL).
 
 The rounds run in a worker process (tests/approvals/race_worker.py) on this test's database: on
@@ -55,3 +55,7 @@ def test_two_approvers_or_two_tabs_make_exactly_one_winner_and_a_double_submit_o
     assert approvers["rounds"] == approvers["one_winner_each"] == ROUNDS
     assert approvers["first"] + approvers["second"] == ROUNDS
     assert submit["rounds"] == submit["one_result_each"] == submit["emails"] == ROUNDS
+    # A hand-over racing an approval (issue 14): exactly one of them lands, every round.
+    hand_over = result["hand_over"]
+    assert hand_over["rounds"] == hand_over["one_winner_each"] == ROUNDS
+    assert hand_over["approved"] + hand_over["handed_over"] == ROUNDS
