@@ -10,11 +10,28 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.core.servers.basehttp import WSGIServer
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
 from tests.factories import PASSWORD, current_code, make_user
 
 pytestmark = pytest.mark.browser
+
+
+class OneRequestAtATimeServer(WSGIServer):
+    """The live server without threads: on SQLite the test database is one in-memory connection that
+    the server's threads share, so two requests at once (a click while an htmx request is still out)
+    can meet inside one transaction ("cannot start a transaction within a transaction"). One at a
+    time, each answer says "Connection: close" and the browser queues the next."""
+
+    def __init__(self, *args, connections_override=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    LiveServerThread.server_class = OneRequestAtATimeServer
 
 
 @pytest.fixture
