@@ -229,5 +229,7 @@ def test_after_the_decision_share_tell_agree_remind_escalate_cover_and_read(
     text = " ".join(pages_text(Path(download.value.path()).read_bytes()))
     assert "AFTER-1" in text and SOCIAL_CARE in text and WHAT in text
     assert "The person has not been told" in text and "16 March 2026" in text, text
+    tasks = text[text.index("Tasks after the decision"):]
+    assert f"{RECONSIDER} Pat Practitioner 16 March 2026, 17:00 Not yet" in tasks, tasks
     assert FollowUp.objects.filter(decision=decision, kind=FollowUp.Kind.RECONSIDER_TELLING).count() == 1
     reader.context.close()
