@@ -174,6 +174,12 @@ def test_after_the_decision_share_tell_agree_remind_escalate_cover_and_read(
     assert summary.sent == 2
     assert send_digests().sent == 0 and len(mailoutbox) == 2  # never twice a day
 
+    practitioner = as_user(browser, live_server, "practitioner", javascript)
+    practitioner.goto(f"{base}/to-do/")
+    expect(practitioner.locator(".govuk-summary-card", has_text=RECONSIDER)).to_contain_text("Overdue")
+    expect(practitioner.locator("main")).to_contain_text("1 overdue")
+    practitioner.context.close()
+
     reader = as_user(browser, live_server, "lscb", javascript)
     assert register_lists(reader, base, "Follow-ups past their due time (a review, telling the person, a "
                                          "breach assessment)", "followups") == ["AFTER-1"]
