@@ -10,6 +10,8 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
 from isg.access.services import sees_review_flags
@@ -95,12 +97,35 @@ def entries(decision: Decision, flowchart: Flowchart) -> list[Entry]:
             entry.details = [("For", _PURPOSES.get(payload.get("purpose", ""), "Review"))]
         if kind == "viewed":
             entry.details = [("Page", _PAGES.get(payload.get("page", ""), "a page showing this decision"))]
+        if kind in _FOLLOW_UP_KINDS:
+            entry.details = _follow_up_details(payload)
         entry.details += [(label, payload[key]) for key, label in _TEXT_KEYS.items() if isinstance(payload.get(key), str)]
         # Events that carry their own lines in words (isg/disclosures: what was shared, who was told).
         if isinstance(payload.get("details"), list):
             entry.details += [(str(pair[0]), str(pair[1])) for pair in payload["details"] if len(pair) == 2]
         found.append(entry)
     return found
+
+
+_FOLLOW_UP_KINDS = (DecisionEvent.Kind.FOLLOW_UP_OPENED, DecisionEvent.Kind.FOLLOW_UP_MOVED,
+                    DecisionEvent.Kind.FOLLOW_UP_COMPLETED)
+
+
+def _follow_up_details(payload: dict) -> list[tuple[str, str]]:
+    """A task's lines (isg/followups): which task, whose, and when it is due (UK time)."""
+    from isg.followups.models import FollowUp  # followups reads decisions' models: import it here
+
+    details = []
+    kind = payload.get("follow_up_kind")
+    if kind:
+        details.append(("Task", dict(FollowUp.Kind.choices).get(kind, str(kind))))
+    if payload.get("owner"):
+        details.append(("Whose", str(payload["owner"])))
+    for key, label in (("moved_from", "Was due by"), ("due_at", "Due by")):
+        when = parse_datetime(str(payload.get(key) or ""))
+        if when is not None:
+            details.append((label, f"{timezone.localtime(when):%-d %B %Y, %H:%M}"))
+    return details
 
 
 SHOW_VIEWS = "views"  # ?views=shown lists each time someone viewed the decision; hidden by default

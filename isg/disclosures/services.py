@@ -299,13 +299,15 @@ def record_telling(
 
 
 def _close_reconsider_tasks(decision: Decision, actor: User, *, told: bool) -> None:
-    """The owner's open tasks to reconsider telling are done: they were told, or a new date replaces them."""
+    """The owner's open tasks to reconsider telling are done: they were told, or a new date replaces them.
+    Told: the task to tell them (opened from the record's "inform by" date) is done too."""
     from isg.followups import services as followups
     from isg.followups.models import FollowUp
 
     note = ("Recorded that the person was told." if told
             else "Recorded again that the person is not told for now, with a new date to reconsider.")
-    for task in FollowUp.objects.open().filter(decision=decision, kind=FollowUp.Kind.RECONSIDER_TELLING, owner=actor):
+    kinds = [FollowUp.Kind.RECONSIDER_TELLING, *([FollowUp.Kind.INFORM] if told else [])]
+    for task in FollowUp.objects.open().filter(decision=decision, kind__in=kinds, owner=actor):
         with contextlib.suppress(followups.AlreadyCompleted):  # completed meanwhile (another tab)
             followups.complete(task, actor, note=note)
 

@@ -78,6 +78,7 @@ def decision_record(decision: Decision, flowchart: Flowchart | None = None) -> d
         "state": dict(decision.state),
         "approval_history": _approval_history(decision),
         **_disclosures(decision),
+        "tasks": _tasks(decision),
         "amendments": [
             {"at": _time(a.at), "by": a.author.display_name, "reason": a.reason, "text": a.text}
             for a in decision.amendments.select_related("author").order_by("id")
@@ -218,6 +219,18 @@ def _disclosures(decision: Decision) -> dict[str, Any]:
         "agreed_by": t.agreed_by, "reconsider_by": t.reconsider_by.isoformat() if t.reconsider_by else "",
     } for t in reversed(found.tellings)]  # newest (the current one) first
     return {"shares": shares, "telling": tellings[0] if tellings else None, "earlier_tellings": tellings[1:]}
+
+
+def _tasks(decision: Decision) -> list[dict[str, Any]]:
+    """The follow-up tasks the decision gave rise to (isg/followups), oldest first: one query."""
+    from isg.followups.models import FollowUp
+
+    tasks = FollowUp.objects.filter(decision=decision).select_related("owner", "completed_by").order_by("due_at", "pk")
+    return [{
+        "kind": t.kind, "label": t.get_kind_display(), "owner": t.owner.display_name if t.owner else "",
+        "due_at": _time(t.due_at), "completed_at": _time(t.completed_at),
+        "completed_by": t.completed_by.display_name if t.completed_by else "",
+    } for t in tasks]
 
 
 def _approval_history(decision: Decision) -> list[dict[str, Any]]:

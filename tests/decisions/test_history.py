@@ -179,3 +179,20 @@ def test_an_unknown_views_value_shows_the_default_list(signed_in, practitioner):
     response = signed_in.get(f"/decisions/{decision.public_id}/history/?views=%00<script>")
     assert response.status_code == 200
     assert "Viewed" not in text(response) and "Show views (1)" in text(response)
+
+
+def test_the_history_says_which_task_was_opened_whose_it_is_and_when_it_is_due(signed_in, practitioner):
+    import datetime
+
+    from isg.followups import services as followups
+
+    decision = recorded(signed_in)
+    task = followups.open_reconsider_telling(decision, practitioner, owner=practitioner,
+                                             due_on=datetime.date(2026, 3, 16))
+    followups.complete(task, practitioner, note="Told her mother by phone")
+    page = text(signed_in.get(f"/decisions/{decision.public_id}/history/"))
+    opened = page[page.rindex("Follow-up opened"):page.index("Follow-up completed")]
+    assert "Task Reconsider telling the person" in opened
+    assert "Whose Pat Practitioner" in opened and "Due by 16 March 2026, 17:00" in opened
+    completed = page[page.index("Follow-up completed"):]
+    assert "Task Reconsider telling the person" in completed and "Note Told her mother by phone" in completed

@@ -141,3 +141,19 @@ def test_other_outcomes_make_whole_records_too(owner_client, owner, outcome_id, 
     for words in expect:
         assert words in text, words
     assert attached_json(rendered.pdf) == decision_record(decision)
+
+
+def test_the_record_lists_the_tasks_after_the_decision_and_whether_each_is_done(recorded, owner):
+    from isg.followups import services as followups
+    from isg.followups.models import FollowUp
+
+    task = FollowUp.objects.get(decision=recorded, kind=FollowUp.Kind.INFORM)  # "inform_by": 1 January 2099
+    text = " ".join(pages_text(render_decision_pdf(recorded, exported_by=owner).pdf))
+    tasks = text[text.index("Tasks after the decision"):]
+    assert "Tell the person what was shared Priya Shah 1 January 2099, 17:00 Not yet" in tasks
+    followups.complete(task, owner, note="Told her mother by phone")
+    rendered = render_decision_pdf(recorded, exported_by=owner)
+    text = " ".join(pages_text(rendered.pdf))
+    assert "Tell the person what was shared Priya Shah 1 January 2099, 17:00 Not yet" not in text
+    assert "by Priya Shah" in text[text.index("Tasks after the decision"):]
+    assert "inform" in [t["kind"] for t in attached_json(rendered.pdf)["tasks"]]
