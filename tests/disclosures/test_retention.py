@@ -11,6 +11,7 @@ from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
 from isg.disclosures import services
 from isg.disclosures.models import Share, Telling
+from isg.followups.models import FollowUp
 from isg.retention import services as retention
 from tests.factories import make_decision
 
@@ -30,6 +31,9 @@ def test_retention_blanks_the_words_and_keeps_the_codes(people, clock, social_ca
                             reconsider_by=timezone.localdate() + datetime.timedelta(days=7))
     long_ago = timezone.now() - datetime.timedelta(days=365 * 40)
     Decision.objects.filter(pk=decision.pk).update(submitted_at=long_ago)
+    # Retention leaves a decision whole while a task on it is open: the reconsider-by task is done.
+    assert retention.apply().total == 0
+    FollowUp.objects.filter(decision=decision).update(completed_at=timezone.now(), completed_by=people.practitioner)
 
     result = retention.apply()
 

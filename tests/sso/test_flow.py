@@ -42,7 +42,7 @@ def test_first_sign_in_makes_an_account_from_the_claims_and_lands_on_the_role_ho
     response = sign_in(client, sso.provider, alice(groups=["isg-north-managers"]))
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("decisions:mine")  # a line manager's start page
+    assert response["Location"] == reverse("home")  # a line manager's: Approvals if any wait, else their decisions
     user = signed_in_user(client)
     assert user is not None
     assert (user.role, user.agency) == (User.Role.LINE_MANAGER, sso.north)
