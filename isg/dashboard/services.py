@@ -392,12 +392,6 @@ def _not_withdrawn(decisions: QuerySet) -> QuerySet:
     return decisions.exclude(status=WITHDRAWN) if WITHDRAWN else decisions
 
 
-def _single(statuses) -> str:
-    """The one status a figure counts, when it is one: the register's status filter gives exactly its rows."""
-    statuses = list(statuses)
-    return str(statuses[0]) if len(statuses) == 1 else ""
-
-
 def status_counts(listed: QuerySet, register_url) -> Breakdown:
     """Every status a listed decision can have, in Decision.Status's order (a new status appears by
     itself), withdrawn included; each linked to the register filtered on that status."""
@@ -412,11 +406,19 @@ def status_counts(listed: QuerySet, register_url) -> Breakdown:
                            "withdrawn decisions included.")
 
 
-def position(statuses: dict, shared: int, register_url) -> Breakdown:
+def sharing_only(wanted: RegisterFilter, flowchart: Flowchart) -> bool:
+    """Whether the reader's filter lists only outcomes that share: then "shared" is exactly the
+    register's shared statuses within it. Otherwise no register filter lists just the shared rows
+    (the outcome filter takes one outcome, and "shared" is several), so "shared" has no link."""
+    return bool(wanted.outcome) and wanted.outcome in sharing_outcomes(flowchart)
+
+
+def position(statuses: dict, shared: int, register_url, *, shared_linked: bool = False) -> Breakdown:
     """Shared, waiting, not approved and the rest, apart and adding up to the decisions counted.
 
     `statuses` counts the counted decisions (withdrawn left out) by status; `shared` is how many
-    of them went ahead with a share.
+    of them went ahead with a share. Waiting is linked to the register's waiting statuses; shared
+    to its shared statuses only when `shared_linked` (`sharing_only`).
     """
     waiting = sum(statuses.get(s, 0) for s in WAITING_STATUSES)
     not_approved = statuses.get(Decision.Status.NOT_APPROVED, 0)
@@ -424,7 +426,8 @@ def position(statuses: dict, shared: int, register_url) -> Breakdown:
     values = {"shared": shared, "waiting": waiting, "not_approved": not_approved,
               "other": total - shared - waiting - not_approved}
     urls = {
-        "waiting": register_url(status=_single(WAITING_STATUSES)) if _single(WAITING_STATUSES) and waiting else "",
+        "shared": register_url(status=list(SHARED_STATUSES)) if shared and shared_linked else "",
+        "waiting": register_url(status=list(WAITING_STATUSES)) if waiting else "",
         "not_approved": register_url(status=Decision.Status.NOT_APPROVED) if not_approved else "",
     }
     bars = tuple(Bar(key, POSITION_LABELS[key], n, _percent(n, total), urls.get(key, ""), POSITION_DEFINITIONS[key])
@@ -553,7 +556,7 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
         by_month[datetime.date(local.year, local.month, 1)] = r
     if not by_month:
         return ()
-    waiting_status = _single(WAITING_STATUSES)
+    shared_linked = sharing_only(wanted, flowchart)
     out = []
     for month in _months(min(by_month), max(by_month)):
         r = by_month.get(month) or {"listed": 0, "total": 0, "shared": 0, "not_approved": 0, "waiting": 0}
@@ -563,11 +566,12 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
             key=f"{month:%Y-%m}", label=label,
             total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else "",
                        f"counted in {label}"),
-            shared=Cell(r["shared"], "", f"shared in {label}"),
+            shared=Cell(r["shared"], register_url(**dates, status=list(SHARED_STATUSES))
+                        if r["shared"] and shared_linked else "", f"shared in {label}"),
             not_approved=Cell(r["not_approved"], register_url(**dates, status=Decision.Status.NOT_APPROVED)
                               if r["not_approved"] else "", f"not approved in {label}"),
-            waiting=Cell(r["waiting"], register_url(**dates, status=waiting_status)
-                         if r["waiting"] and waiting_status else "", f"waiting in {label}"),
+            waiting=Cell(r["waiting"], register_url(**dates, status=list(WAITING_STATUSES))
+                         if r["waiting"] else "", f"waiting in {label}"),
         ))
     return tuple(out)
 
@@ -629,7 +633,8 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
     counted_statuses = {b.key: b.count for b in statuses.bars if b.key != WITHDRAWN}
-    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url)
+    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url,
+                     shared_linked=sharing_only(wanted, flowchart))
     counted = {bar.key: bar.count for bar in split.bars}
     trends = monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url)
     return Figures(

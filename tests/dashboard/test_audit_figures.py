@@ -185,17 +185,42 @@ def linked_figures(found: services.Figures) -> list[tuple[str, int, str]]:
     return [item for item in out if item[2]]
 
 
+def test_waiting_links_both_waiting_statuses_and_shared_only_within_a_sharing_outcome(world, refused):
+    urls = {bar.key: bar.url for bar in figures(world.users["lscb"]).decisions.bars}
+    assert urls["waiting"] == "/register/?status=awaiting_approval&status=awaiting_review"
+    # "Shared" is several outcomes in several states: the register's one-outcome filter cannot list them.
+    assert urls["shared"] == ""
+    within = figures(world.users["lscb"], "outcome=outcome_share_without_consent")
+    urls = {bar.key: bar.url for bar in within.decisions.bars}
+    assert urls["shared"] == ("/register/?outcome=outcome_share_without_consent"
+                              "&status=recorded&status=approved&status=agreed&status=disagreed")
+    # Not a sharing outcome: nothing is shared, and nothing is linked.
+    assert {bar.key: bar.url for bar in figures(world.users["lscb"], "outcome=outcome_do_not_share").decisions.bars}[
+        "shared"] == ""
+    # The reader chose one waiting state: the link keeps to it, never widening to the other.
+    urls = {bar.key: bar.url for bar in figures(world.users["lscb"], "status=awaiting_review").decisions.bars}
+    assert urls["waiting"] == "/register/?status=awaiting_review"
+    # ...and a reader's choice holding no waiting state gives no link (the figure is 0).
+    assert {bar.key: bar.url for bar in figures(world.users["lscb"], "status=approved").decisions.bars}["waiting"] == ""
+
+
 @pytest.mark.parametrize("query", ["", "agency=south", "status=approved", "from-day=1&from-month=2&from-year=2026",
-                                   "flag=recipient_kind:other"])
+                                   "flag=recipient_kind:other", "outcome=outcome_share_without_consent",
+                                   "status=awaiting_review&status=approved", "outcome=outcome_emergency_share"])
 def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refused, query):
     d = world.decisions
     Decision.objects.filter(pk=d["serious1"].pk).update(state=dict(d["serious1"].state, recipient_kind="police"))
     client = client_for(world.users["lscb"])
     linked = linked_figures(figures(world.users["lscb"], query))
     assert len(linked) >= 3
+    whats = {what for what, _, _ in linked}
     if not query:
         assert {what.split(":")[0] for what, _, _ in linked} >= {
             "Consent status", "Harm level", "Decisions by month submitted", "Decisions by outcome"}
+        assert "Shared, waiting and not approved: Waiting for approval or review" in whats
+        assert any(what.endswith(" waiting") for what in whats)
+    if query == "outcome=outcome_share_without_consent":
+        assert "Shared, waiting and not approved: Shared" in whats and any(w.endswith(" shared") for w in whats)
     for what, count, url in linked:
         html = client.get(url).content.decode()
         shown = re.search(r'id="register-count">(\d+) decisions? match', html)
