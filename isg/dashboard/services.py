@@ -533,8 +533,8 @@ ANOTHER_LABEL = "Another organisation (named)"
 ORGANISATIONS_DEFINITION = (
     "Decisions, not shares: a decision counts once under each organisation it has a share recorded to "
     "(after sharing, on the decision's page), however many shares to that organisation were recorded. A "
-    "decision shared with two organisations counts under both, so the totals count each decision once and "
-    "can be less than the sum of their row or column."
+    "decision shared with two organisations counts under both, so an agency's total (and the grand total), "
+    "which count each decision once, can be less than the sum of its row."
 )
 
 
@@ -544,7 +544,7 @@ def sharing_by_organisation(decisions: QuerySet, register_url=None) -> SharingMa
     organisation the practitioner named), read from the disclosure record (isg/disclosures Share).
 
     A cell counts decisions, once each however many shares; row, column and grand totals count
-    distinct decisions too. `decisions` are the register's for the filter, withdrawn ones included:
+    distinct decisions too (a column's is its cells' sum: each decision has one agency). `decisions` are the register's for the filter, withdrawn ones included:
     they are left out of the counts, and a cell links to the register (its agency and the "Shared
     with (organisation)" filter) only when the register lists exactly its decisions.
     """
