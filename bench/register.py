@@ -117,6 +117,9 @@ class World:
             for a in self.agencies for n in range(5)
         ]
         self.lscb = User.objects.create(username="lscb", role=User.Role.PARTNERSHIP)
+        from isg.directory.models import Organisation
+
+        self.organisations = [Organisation.objects.create(name=f"Organisation {n}", kind="police") for n in range(5)]
         self.walks = walks
         self.made = 0
 
@@ -133,6 +136,9 @@ class World:
         world.agencies = list(Agency.objects.filter(slug__startswith="agency-").order_by("pk"))
         world.owners = list(User.objects.filter(role=User.Role.PRACTITIONER, agency__in=world.agencies))
         world.lscb = User.objects.get(username="lscb")
+        from isg.directory.models import Organisation
+
+        world.organisations = list(Organisation.objects.filter(name__startswith="Organisation ").order_by("pk"))
         world.walks = walks
         world.made = Decision.objects.count()
         return world
@@ -186,12 +192,24 @@ class World:
             # are open and past their due time.
             cursor.execute(
                 "INSERT INTO followups_followup (decision_id, kind, description, owner_id, due_at, created_at, "
-                "created_by_id, completed_at, completion_note) "
+                "created_by_id, completed_at, completion_note, source) "
                 "SELECT id, 'review', '', owner_id, submitted_at + interval '30 days', submitted_at, owner_id, "
                 "CASE WHEN id %% 3 = 0 OR submitted_at + interval '30 days' > now() THEN NULL "
-                "ELSE submitted_at + interval '20 days' END, '' "
+                "ELSE submitted_at + interval '20 days' END, '', '' "
                 "FROM decisions_decision WHERE id %% 50 = 1 AND id > %s", [last_id],
             )
+            # One decision in 10 has a recorded share (isg/disclosures), to one of the directory's
+            # organisations, the day after it was submitted.
+            if self.organisations:
+                cursor.execute(
+                    "INSERT INTO disclosures_share (decision_id, shared_at, organisation_id, recipient_name, "
+                    "recipient_person, method, what_shared, withheld, emergency, emergency_reason, recorded_by_id, "
+                    "recorded_at, token) SELECT id, submitted_at + interval '1 day', "
+                    "(%s::bigint[])[id / 10 %% %s + 1], '', 'Duty officer', 'secure_email', 'The concerns', '', false, '', "
+                    "owner_id, submitted_at + interval '1 day', gen_random_uuid() "
+                    "FROM decisions_decision WHERE id %% 10 = 3 AND id > %s",
+                    [[o.pk for o in self.organisations], len(self.organisations), last_id],
+                )
         self.made += count
 
 
@@ -241,6 +259,7 @@ def scenarios(world: World) -> dict[str, str | dict[str, str]]:
         "3 answers": "/register/?flag=consent_status%3Arefused&flag=consent_status%3Anot_sought_unsafe"
                      "&flag=harm_level%3Aserious",
         "recipient": "/register/?recipient=police",
+        **({"shared with": f"/register/?shared-with={world.organisations[1].pk}"} if world.organisations else {}),
         "decided late": "/register/?late=yes",
         "took > 1 day": "/register/?took=24",
         "followups late": "/register/?followups=yes",

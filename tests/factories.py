@@ -116,3 +116,29 @@ def make_decision(owner: User, outcome: str = "outcome_share_with_consent", *, s
         services.decision_submit(decision=decision, actor=owner, revision=decision.revision)
         decision.refresh_from_db()
     return decision
+
+
+def make_organisation(name: str, kind: str = "childrens_social_care", **kwargs):
+    """An organisation on the partnership's directory (isg/directory)."""
+    from isg.directory.models import Organisation
+
+    return Organisation.objects.create(name=name, kind=kind, **kwargs)
+
+
+def make_share(decision, *, organisation=None, recipient_name: str = "", shared_at=None, recorded_by=None, **kwargs):
+    """One recorded share of `decision` (isg/disclosures), written directly: to `organisation` (the
+    directory's) or to another organisation named `recipient_name`. For tests of what reads shares
+    (the register, the dashboard); tests/disclosures covers recording them through the service."""
+    import uuid
+
+    from django.utils import timezone
+
+    from isg.disclosures.models import Share
+
+    kwargs.setdefault("recipient_person", "Duty social worker")
+    kwargs.setdefault("method", Share.Method.SECURE_EMAIL)
+    kwargs.setdefault("what_shared", "The concerns and the family's address")
+    return Share.objects.create(
+        decision=decision, organisation=organisation, recipient_name=recipient_name,
+        shared_at=shared_at or timezone.now(), recorded_by=recorded_by or decision.owner, token=uuid.uuid4(), **kwargs,
+    )

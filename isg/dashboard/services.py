@@ -150,6 +150,7 @@ class SharingMatrix:
     column_totals: tuple[int, ...]
     total: int
     source: str  # where the recipient is read from, in words
+    definition: str = ""  # what a number counts, in words
 
     @property
     def is_empty(self) -> bool:
@@ -192,6 +193,7 @@ class Figures:
     timeliness_by_agency: Timeliness | None = None
     timeliness_by_approver: Timeliness | None = None
     matrix: SharingMatrix | None = None
+    organisations: SharingMatrix | None = None  # agencies x recipient organisations, from recorded shares
     trends: tuple[MonthTrend, ...] = ()
 
     @property
@@ -359,7 +361,7 @@ SHARED_STATUSES = (Decision.Status.RECORDED, Decision.Status.APPROVED, Decision.
                    Decision.Status.DISAGREED)
 # The filters the dashboard's own links set; a link that would change one the reader already set
 # (another status on top of theirs) would list other rows than the figure, so it is not made.
-LINK_PARAMS = ("agency", "outcome", "status", "flag", "overdue")
+LINK_PARAMS = ("agency", "outcome", "status", "flag", "overdue", "shared-with")
 RECIPIENT = "recipient_kind"
 RECIPIENT_LABELS = {
     "social_care": "Social care", "police": "Police", "multi_agency_meeting": "Multi-agency meeting",
@@ -392,12 +394,6 @@ def _not_withdrawn(decisions: QuerySet) -> QuerySet:
     return decisions.exclude(status=WITHDRAWN) if WITHDRAWN else decisions
 
 
-def _single(statuses) -> str:
-    """The one status a figure counts, when it is one: the register's status filter gives exactly its rows."""
-    statuses = list(statuses)
-    return str(statuses[0]) if len(statuses) == 1 else ""
-
-
 def status_counts(listed: QuerySet, register_url) -> Breakdown:
     """Every status a listed decision can have, in Decision.Status's order (a new status appears by
     itself), withdrawn included; each linked to the register filtered on that status."""
@@ -412,11 +408,19 @@ def status_counts(listed: QuerySet, register_url) -> Breakdown:
                            "withdrawn decisions included.")
 
 
-def position(statuses: dict, shared: int, register_url) -> Breakdown:
+def sharing_only(wanted: RegisterFilter, flowchart: Flowchart) -> bool:
+    """Whether the reader's filter lists only outcomes that share: then "shared" is exactly the
+    register's shared statuses within it. Otherwise no register filter lists just the shared rows
+    (the outcome filter takes one outcome, and "shared" is several), so "shared" has no link."""
+    return bool(wanted.outcome) and wanted.outcome in sharing_outcomes(flowchart)
+
+
+def position(statuses: dict, shared: int, register_url, *, shared_linked: bool = False) -> Breakdown:
     """Shared, waiting, not approved and the rest, apart and adding up to the decisions counted.
 
     `statuses` counts the counted decisions (withdrawn left out) by status; `shared` is how many
-    of them went ahead with a share.
+    of them went ahead with a share. Waiting is linked to the register's waiting statuses; shared
+    to its shared statuses only when `shared_linked` (`sharing_only`).
     """
     waiting = sum(statuses.get(s, 0) for s in WAITING_STATUSES)
     not_approved = statuses.get(Decision.Status.NOT_APPROVED, 0)
@@ -424,7 +428,8 @@ def position(statuses: dict, shared: int, register_url) -> Breakdown:
     values = {"shared": shared, "waiting": waiting, "not_approved": not_approved,
               "other": total - shared - waiting - not_approved}
     urls = {
-        "waiting": register_url(status=_single(WAITING_STATUSES)) if _single(WAITING_STATUSES) and waiting else "",
+        "shared": register_url(status=list(SHARED_STATUSES)) if shared and shared_linked else "",
+        "waiting": register_url(status=list(WAITING_STATUSES)) if waiting else "",
         "not_approved": register_url(status=Decision.Status.NOT_APPROVED) if not_approved else "",
     }
     bars = tuple(Bar(key, POSITION_LABELS[key], n, _percent(n, total), urls.get(key, ""), POSITION_DEFINITIONS[key])
@@ -487,9 +492,9 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
 
     The recipient is read from the decision's state variable `recipient_kind`, set by the
     flowchart's check of who will receive the information (social care, police, a multi-agency
-    meeting, or another organisation or person). It is a kind, not a named organisation: the
-    disclosure record (isg/disclosures: each actual share with an organisation of isg/directory)
-    will replace this source, and this function is the one place to switch.
+    meeting, or another organisation or person). It is a kind, not a named organisation, and what
+    was planned: `sharing_by_organisation` reads the disclosure record instead (isg/disclosures:
+    each actual share with an organisation of isg/directory), and the dashboard shows both.
 
     `decisions` are the register's decisions for the filter, withdrawn ones included: a cell links
     to the register (agency and recipient) only when the register lists exactly its rows there.
@@ -524,6 +529,63 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
                          source="The kind of recipient the practitioner checked in the decision.")
 
 
+ANOTHER_LABEL = "Another organisation (named)"
+ORGANISATIONS_DEFINITION = (
+    "Decisions, not shares: a decision counts once under each organisation it has a share recorded to "
+    "(after sharing, on the decision's page), however many shares to that organisation were recorded. A "
+    "decision shared with two organisations counts under both, so an agency's total (and the grand total), "
+    "which count each decision once, can be less than the sum of its row."
+)
+
+
+def sharing_by_organisation(decisions: QuerySet, register_url=None) -> SharingMatrix:
+    """Who shared with which organisation: decisions by agency (rows) and the organisation each share
+    was recorded to (columns: the directory's organisations with any, by name, then another
+    organisation the practitioner named), read from the disclosure record (isg/disclosures Share).
+
+    A cell counts decisions, once each however many shares; row, column and grand totals count
+    distinct decisions too (a column's is its cells' sum: each decision has one agency). `decisions` are the register's for the filter, withdrawn ones included:
+    they are left out of the counts, and a cell links to the register (its agency and the "Shared
+    with (organisation)" filter) only when the register lists exactly its decisions.
+    """
+    from isg.disclosures.models import Share
+    from isg.register.filters import ANOTHER_ORGANISATION, SHARED_WITH
+
+    register_url = register_url or (lambda **params: "")
+    shares = Share.objects.filter(decision__in=decisions.values("pk"))
+    counted = ~Q(decision__status=WITHDRAWN) if WITHDRAWN else Q()
+    agency, org = "decision__agency__slug", "organisation_id"
+
+    cells = shares.values(agency, "decision__agency__name", org, "organisation__name").annotate(
+        n=Count("decision", distinct=True, filter=counted), listed=Count("decision", distinct=True)).order_by()
+    cells = [r for r in cells if r["n"]]
+    names = {r[org]: r["organisation__name"] for r in cells if r[org] is not None}
+    columns = [(str(pk), name) for pk, name in sorted(names.items(), key=lambda kv: (kv[1].lower(), kv[0]))]
+    if any(r[org] is None for r in cells):
+        columns.append((ANOTHER_ORGANISATION, ANOTHER_LABEL))
+    agencies = sorted({(r[agency] or "", r["decision__agency__name"] or "No agency") for r in cells},
+                      key=lambda a: (a[1].lower(), a[0]))
+    found = {(r[agency] or "", str(r[org]) if r[org] is not None else ANOTHER_ORGANISATION): r for r in cells}
+    # Each decision has one agency: a column's decisions are its cells' sum, and the grand total the
+    # rows' sum. Only a row counts a decision shared with two organisations once, by its own query.
+    by_agency = {r[agency]: r["n"] for r in shares.values(agency).annotate(
+        n=Count("decision", distinct=True, filter=counted)).order_by()}
+    rows = []
+    for slug, name in agencies:
+        made = []
+        for value, column in columns:
+            r = found.get((slug, value))
+            n = r["n"] if r else 0
+            exact = bool(r) and n == r["listed"] and slug
+            made.append(Cell(n, register_url(agency=[slug], **{SHARED_WITH: [value]}) if exact else "",
+                             f"shared by {name} with {column}"))
+        rows.append(MatrixRow(slug, name, tuple(made), by_agency.get(slug or None, 0)))
+    totals = tuple(sum(row.cells[i].count for row in rows) for i in range(len(columns)))
+    return SharingMatrix(tuple(columns), tuple(rows), totals, sum(row.total for row in rows),
+                         source="The organisation each share was recorded to, after sharing.",
+                         definition=ORGANISATIONS_DEFINITION)
+
+
 def _month_bounds(month: datetime.date, wanted: RegisterFilter) -> dict:
     """The register's date filter for one month, within the reader's own dates."""
     last = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1) - datetime.timedelta(days=1)
@@ -553,7 +615,7 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
         by_month[datetime.date(local.year, local.month, 1)] = r
     if not by_month:
         return ()
-    waiting_status = _single(WAITING_STATUSES)
+    shared_linked = sharing_only(wanted, flowchart)
     out = []
     for month in _months(min(by_month), max(by_month)):
         r = by_month.get(month) or {"listed": 0, "total": 0, "shared": 0, "not_approved": 0, "waiting": 0}
@@ -563,11 +625,12 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
             key=f"{month:%Y-%m}", label=label,
             total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else "",
                        f"counted in {label}"),
-            shared=Cell(r["shared"], "", f"shared in {label}"),
+            shared=Cell(r["shared"], register_url(**dates, status=list(SHARED_STATUSES))
+                        if r["shared"] and shared_linked else "", f"shared in {label}"),
             not_approved=Cell(r["not_approved"], register_url(**dates, status=Decision.Status.NOT_APPROVED)
                               if r["not_approved"] else "", f"not approved in {label}"),
-            waiting=Cell(r["waiting"], register_url(**dates, status=waiting_status)
-                         if r["waiting"] and waiting_status else "", f"waiting in {label}"),
+            waiting=Cell(r["waiting"], register_url(**dates, status=list(WAITING_STATUSES))
+                         if r["waiting"] else "", f"waiting in {label}"),
         ))
     return tuple(out)
 
@@ -629,7 +692,8 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
     counted_statuses = {b.key: b.count for b in statuses.bars if b.key != WITHDRAWN}
-    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url)
+    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url,
+                     shared_linked=sharing_only(wanted, flowchart))
     counted = {bar.key: bar.count for bar in split.bars}
     trends = monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url)
     return Figures(
@@ -658,5 +722,6 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
                                           names=("decided_by__first_name", "decided_by__last_name", "decided_by__username"),
                                           title="Time to approval by approver", header="Approver"),
         matrix=sharing_matrix(listed, flowchart=flowchart, register_url=register_url),
+        organisations=sharing_by_organisation(listed, register_url=register_url),
         trends=trends,
     )

@@ -79,14 +79,24 @@ def _register_url(query: QueryDict):
 
     It makes no link ("") where a parameter would replace one the reader chose (another agency,
     status, outcome or answer): the register would list other decisions than the figure counts.
+    A list of values (several statuses) is narrowed to those the reader also chose.
     """
-    def url(**params: str) -> str:
+    def url(**params: str | list[str] | tuple[str, ...]) -> str:
         merged = query.copy()
         merged.pop("cursor", None)  # a dashboard filter never carries a register page position
         merged.pop(search.WORDS_PARAM, None)  # words travel as the `search` token, never in a link
         for name, value in params.items():
             if not value:
                 return ""
+            if isinstance(value, list | tuple):
+                # Any of several values (statuses): within the reader's own choice of them, if any,
+                # which lists exactly the rows that are both.
+                chosen = merged.getlist(name)
+                values = [str(v) for v in value if not chosen or str(v) in chosen]
+                if not values:
+                    return ""
+                merged.setlist(name, values)
+                continue
             if name in services.LINK_PARAMS and merged.get(name) and merged.get(name) != value:
                 return ""  # it would replace the reader's own choice: other rows than the figure counts
             merged[name] = value

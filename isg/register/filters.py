@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from isg.agencies.models import Agency
 from isg.decisions.models import Decision
+from isg.directory.models import Organisation
 from isg.engine import Flowchart
 from isg.flowchart.labels import state_label, state_labels
 from isg.flowchart.models import FlowchartVersion
@@ -67,12 +68,16 @@ PERIODS = [
 # "Took longer than": hours from the request for approval to the approver's decision.
 TOOK = [("8", "8 hours"), ("24", "1 day (24 hours)"), ("48", "2 days (48 hours)"), ("168", "A week")]
 RECIPIENT_VARIABLE = "recipient_kind"
+# "Shared with (organisation)": the directory's organisations by id, and this for a share recorded
+# to another organisation the practitioner named (isg/disclosures: a Share with no organisation).
+SHARED_WITH = "shared-with"
+ANOTHER_ORGANISATION = "another"
 CHECKBOXES = ("emergency", "overdue", "late", "followups", "review")
 # The filter's parameters that live in the URL, in the form's order: everything but the search words.
 URL_PARAMS = (
     "period", *(f"{prefix}-{part}" for prefix in ("from", "to") for part in DATE_PARTS),
     "approved-period", *(f"{prefix}-{part}" for prefix in ("approved-from", "approved-to") for part in DATE_PARTS),
-    "agency", "outcome", "status", "flag", "recipient", "took", "version", *CHECKBOXES,
+    "agency", "outcome", "status", "flag", "recipient", SHARED_WITH, "took", "version", *CHECKBOXES,
 )
 
 
@@ -98,6 +103,10 @@ class RegisterFilter:
     # alternatives (OR); different variables must all hold (AND). Recipients are recipient_kind values.
     flags: tuple[tuple[str, object], ...] = ()
     recipients: tuple[str, ...] = ()
+    # Decisions with a recorded Share (isg/disclosures) to any of these directory organisations (ids),
+    # or, with `shared_with_another`, to another organisation named by the practitioner.
+    shared_with: tuple[int, ...] = ()
+    shared_with_another: bool = False
     search: str = ""
     parts: dict = field(default_factory=dict, compare=False)  # label -> value, for "filtered by"
 
@@ -183,6 +192,16 @@ def recipient_choices(flowchart: Flowchart) -> list[tuple[str, str]]:
     values = flowchart.variables.get(RECIPIENT_VARIABLE) or []
     labels = state_labels(flowchart)
     return [(value, words.get(value) or state_label(labels, RECIPIENT_VARIABLE, value)) for value in values]
+
+
+def organisation_choices() -> list[tuple[str, str]]:
+    """Every organisation on the directory, by name, then those taken off it (a share recorded to
+    one is still found), then another organisation the practitioner named."""
+    organisations = sorted(Organisation.objects.all(), key=lambda o: (not o.is_active, o.name.lower()))
+    return [
+        *((str(o.pk), o.name if o.is_active else f"{o.name} (no longer on the directory)") for o in organisations),
+        (ANOTHER_ORGANISATION, "Another organisation, named when the share was recorded"),
+    ]
 
 
 def outcome_choices(flowchart: Flowchart) -> list[tuple[str, str]]:
@@ -306,6 +325,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
         super().__init__(data)
         # Named as in the URL, which a Python attribute cannot be.
         self.fields["approved-period"] = forms.ChoiceField(label="Approver decided in", required=False)
+        self.fields[SHARED_WITH] = forms.MultipleChoiceField(label="Shared with (organisation)", required=False)
         self.flowchart = flowchart
         self.search_expired = search_expired  # the URL's search token no longer works (isg/register/search.py)
         self.dates = {prefix: DateParts(data, prefix) for prefix in DATES}
@@ -318,6 +338,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             "status": listed_statuses(),
             "flag": flag_choices(flowchart),
             "recipient": recipient_choices(flowchart),
+            SHARED_WITH: organisation_choices(),
             "took": TOOK,
             "version": version_choices(flowchart),
         }
@@ -332,6 +353,8 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             self.fields[name].error_messages["invalid_choice"] = (
                 f"There is no {label} “%(value)s”: choose one from the list"
             )
+        self.fields[SHARED_WITH].error_messages["invalid_choice"] = (
+            "There is no organisation “%(value)s” in the directory: choose one from the list")
         for name in CHECKBOXES:
             self.fields[name].error_messages["invalid_choice"] = f"“{self.fields[name].label}” can only be ticked or not"
         self.ranges = [
@@ -355,9 +378,10 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
         recipients. Folded groups sit in a GOV.UK details (open when something is ticked or wrong),
         so the filter stays short on a phone."""
         hints = {"agency": "Tick any number: decisions of any of them are shown",
-                 "status": "Tick any number", "recipient": "Who the information goes to, as the practitioner recorded it"}
+                 "status": "Tick any number", "recipient": "Who the information goes to, as the practitioner recorded it",
+                 SHARED_WITH: "Decisions with a share recorded to any of them, after the information was shared"}
         out = []
-        for name in ("agency", "status", "recipient"):
+        for name in ("agency", "status", "recipient", SHARED_WITH):
             ticked = self._ticked(name)
             options = [(f"{name}-{n}", value, label, value in ticked)
                        for n, (value, label) in enumerate(self.fields[name].choices)]
@@ -451,7 +475,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
                     parts[date_range.start.label] = f"{start:%-d %B %Y}"
                 if end:
                     parts[date_range.end.label] = f"{end:%-d %B %Y}"
-        for name in ("agency", "outcome", "status", "flag", "recipient", "took", "version"):
+        for name in ("agency", "outcome", "status", "flag", "recipient", SHARED_WITH, "took", "version"):
             chosen = data.get(name)
             if chosen:
                 labels = dict(_flat(self.fields[name].choices))
@@ -472,6 +496,8 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             took_hours=int(data["took"]) if data.get("took") else None,
             version=data.get("version") or "", flags=tuple(flags),
             recipients=tuple(data.get("recipient") or ()),
+            shared_with=tuple(int(v) for v in data.get(SHARED_WITH) or () if v != ANOTHER_ORGANISATION),
+            shared_with_another=ANOTHER_ORGANISATION in (data.get(SHARED_WITH) or ()),
             search=(data.get("q") or "").strip(), parts=parts,
         )
 

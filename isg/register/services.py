@@ -25,6 +25,7 @@ from isg.access.services import UNSUBMITTED, decisions_visible_to
 from isg.audit import services as audit
 from isg.audit.models import AuditEvent
 from isg.decisions.models import WAITING_STATUSES, Decision
+from isg.disclosures.models import Share
 from isg.followups.models import FollowUp
 from isg.reviews.models import ReviewFlag
 
@@ -153,6 +154,11 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         decisions = decisions.filter(flowchart_version=wanted.version)
     for name, values in wanted.flag_groups.items():
         decisions = decisions.filter(_any_of([_flag(name, value) for value in values]))
+    if wanted.shared_with or wanted.shared_with_another:
+        to = [Q(organisation__in=wanted.shared_with)] if wanted.shared_with else []
+        if wanted.shared_with_another:
+            to.append(Q(organisation__isnull=True))
+        decisions = decisions.filter(Exists(Share.objects.filter(_any_of(to), decision=OuterRef("pk"))))
     if wanted.search:
         decisions = _search(decisions, wanted.search)
     return decisions.order_by("-submitted_at", "-pk")
@@ -254,6 +260,9 @@ def audit_criteria(wanted: RegisterFilter) -> dict:
         criteria["flag"] = flags[0] if len(flags) == 1 else flags
     if wanted.recipients:
         criteria["recipient"] = list(wanted.recipients)
+    if wanted.shared_with or wanted.shared_with_another:
+        # Directory ids, and "another" for an organisation the practitioner named (never its name).
+        criteria["shared_with"] = [*wanted.shared_with, *(["another"] if wanted.shared_with_another else [])]
     if wanted.search:
         criteria["search_hmac"] = search.digest(wanted.search)
         criteria["search_words"] = search.word_count(wanted.search)

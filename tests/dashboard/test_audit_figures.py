@@ -18,7 +18,7 @@ from isg.decisions.models import Decision
 from isg.flowchart.services import current_flowchart
 from isg.followups.models import FollowUp
 from isg.register.filters import LISTED_STATUSES, RegisterFilterForm
-from tests.factories import make_decision
+from tests.factories import make_decision, make_organisation, make_share
 
 from .conftest import HOUR, at, client_for
 
@@ -136,6 +136,59 @@ def test_who_shares_with_whom(world, refused):
     assert "disclosure record" in services.sharing_matrix.__doc__
 
 
+@pytest.fixture
+def shares(world) -> dict:
+    """Shares recorded after sharing: North's N-1 to children's social care twice and N-2 once; South's
+    S-3 to social care and the police, S-5 to the police, S-4 to a charity named by the practitioner."""
+    d = world.decisions
+    orgs = {"care": make_organisation("Riverside Children's Social Care"),
+            "police": make_organisation("Riverside Police", kind="police"),
+            "school": make_organisation("Hill School", kind="school")}  # nothing shared with it
+    for name, org in (("consent1", "care"), ("consent1", "care"), ("consent2", "care"), ("serious1", "care"),
+                      ("serious1", "police"), ("limited_untold", "police")):
+        make_share(d[name], organisation=orgs[org])
+    make_share(d["serious2"], recipient_name="The Lantern Trust")
+    return orgs
+
+
+def test_who_shared_with_which_organisation_from_the_recorded_shares(world, refused, shares):
+    matrix = figures(world.users["lscb"]).organisations
+    assert matrix.columns == ((str(shares["care"].pk), "Riverside Children's Social Care"),
+                              (str(shares["police"].pk), "Riverside Police"), ("another", "Another organisation (named)"))
+    rows = {row.key: ([cell.count for cell in row.cells], row.total) for row in matrix.rows}
+    # Decisions, not shares: N-1's two shares to social care count once; S-3 counts under both its organisations.
+    assert rows == {"north": ([2, 0, 0], 2), "south": ([1, 2, 1], 3)}
+    assert matrix.column_totals == (3, 2, 1) and matrix.total == 5
+    assert "Decisions, not shares" in matrix.definition
+    cells = {row.key: row.cells for row in matrix.rows}
+    assert cells["south"][1].url == f"/register/?agency=south&shared-with={shares['police'].pk}"
+    assert cells["south"][2].url == "/register/?agency=south&shared-with=another"
+    assert cells["north"][1].url == ""  # nothing to list
+    # Within the reader's filter: North only, and South's figures are gone.
+    north = figures(world.users["lscb"], "agency=north").organisations
+    assert [row.key for row in north.rows] == ["north"] and north.total == 2
+    assert north.rows[0].cells[0].url == f"/register/?agency=north&shared-with={shares['care'].pk}"
+    # The reader asked for decisions shared with the police: S-3 is also counted under social care,
+    # but a link to social care would replace the reader's organisation and list other rows.
+    police = figures(world.users["lscb"], f"shared-with={shares['police'].pk}").organisations
+    assert {row.key: [c.count for c in row.cells] for row in police.rows} == {"south": [1, 2]}
+    assert police.rows[0].cells[0].url == ""  # it would replace the reader's organisation: other rows
+
+
+def test_no_recorded_share_is_an_empty_matrix_said_in_words(world, refused):
+    client = client_for(world.users["lscb"])
+    assert figures(world.users["lscb"]).organisations.is_empty
+    assert "No share has been recorded for these decisions." in client.get("/dashboard/").content.decode()
+
+
+def test_the_organisation_matrix_is_on_the_page(world, refused, shares):
+    html = client_for(world.users["lscb"]).get("/dashboard/").content.decode()
+    section = html[html.index('id="table-organisations"'):]
+    section = section[:section.index("</section>")]
+    assert "Who shared with which organisation" in section and "Riverside Police" in section
+    assert f'href="/register/?agency=south&amp;shared-with={shares["police"].pk}">2<' in section
+
+
 def test_monthly_trends(world, refused):
     trends = {t.label: t for t in figures(world.users["lscb"]).trends}
     assert list(trends) == ["January 2026", "February 2026", "March 2026", "April 2026"]
@@ -177,6 +230,9 @@ def linked_figures(found: services.Figures) -> list[tuple[str, int, str]]:
     for row in found.matrix.rows:
         out += [(f"matrix {row.label} {column}", cell.count, cell.url)
                 for (column, _), cell in zip(found.matrix.columns, row.cells, strict=True)]
+    for row in found.organisations.rows:
+        out += [(f"organisations {row.label} {column}", cell.count, cell.url)
+                for (_, column), cell in zip(found.organisations.columns, row.cells, strict=True)]
     for trend in found.trends:
         for part in ("total", "shared", "not_approved", "waiting"):
             cell = getattr(trend, part)
@@ -185,17 +241,46 @@ def linked_figures(found: services.Figures) -> list[tuple[str, int, str]]:
     return [item for item in out if item[2]]
 
 
+def test_waiting_links_both_waiting_statuses_and_shared_only_within_a_sharing_outcome(world, refused):
+    urls = {bar.key: bar.url for bar in figures(world.users["lscb"]).decisions.bars}
+    assert urls["waiting"] == "/register/?status=awaiting_approval&status=awaiting_review"
+    # "Shared" is several outcomes in several states: the register's one-outcome filter cannot list them.
+    assert urls["shared"] == ""
+    within = figures(world.users["lscb"], "outcome=outcome_share_without_consent")
+    urls = {bar.key: bar.url for bar in within.decisions.bars}
+    assert urls["shared"] == ("/register/?outcome=outcome_share_without_consent"
+                              "&status=recorded&status=approved&status=agreed&status=disagreed")
+    # Not a sharing outcome: nothing is shared, and nothing is linked.
+    assert {bar.key: bar.url for bar in figures(world.users["lscb"], "outcome=outcome_do_not_share").decisions.bars}[
+        "shared"] == ""
+    # The reader chose one waiting state: the link keeps to it, never widening to the other.
+    urls = {bar.key: bar.url for bar in figures(world.users["lscb"], "status=awaiting_review").decisions.bars}
+    assert urls["waiting"] == "/register/?status=awaiting_review"
+    # ...and a reader's choice holding no waiting state gives no link (the figure is 0).
+    assert {bar.key: bar.url for bar in figures(world.users["lscb"], "status=approved").decisions.bars}["waiting"] == ""
+
+
 @pytest.mark.parametrize("query", ["", "agency=south", "status=approved", "from-day=1&from-month=2&from-year=2026",
-                                   "flag=recipient_kind:other"])
-def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refused, query):
+                                   "flag=recipient_kind:other", "outcome=outcome_share_without_consent",
+                                   "status=awaiting_review&status=approved", "outcome=outcome_emergency_share",
+                                   "shared-with={police}", "shared-with={care}&shared-with=another&agency=south"])
+def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refused, shares, query):
+    query = query.format(**{name: org.pk for name, org in shares.items()})
     d = world.decisions
     Decision.objects.filter(pk=d["serious1"].pk).update(state=dict(d["serious1"].state, recipient_kind="police"))
     client = client_for(world.users["lscb"])
     linked = linked_figures(figures(world.users["lscb"], query))
     assert len(linked) >= 3
+    whats = {what for what, _, _ in linked}
     if not query:
         assert {what.split(":")[0] for what, _, _ in linked} >= {
             "Consent status", "Harm level", "Decisions by month submitted", "Decisions by outcome"}
+        assert "Shared, waiting and not approved: Waiting for approval or review" in whats
+        assert any(what.endswith(" waiting") for what in whats)
+    if not query or query.startswith("shared-with"):
+        assert any(what.startswith("organisations South") for what in whats)
+    if query == "outcome=outcome_share_without_consent":
+        assert "Shared, waiting and not approved: Shared" in whats and any(w.endswith(" shared") for w in whats)
     for what, count, url in linked:
         html = client.get(url).content.decode()
         shown = re.search(r'id="register-count">(\d+) decisions? match', html)

@@ -208,3 +208,16 @@ def test_names_are_looked_up_once_per_person_not_per_row(people, django_assert_m
     with django_assert_max_num_queries(6):  # flowchart versions, the rows, one person
         lines = list(csv_export.csv_lines(decisions))
     assert "".join(lines).count("MANY-") == 12
+
+
+def test_the_shared_with_organisation_filter_exports_exactly_its_rows(people, decisions):
+    """The register's "Shared with (organisation)" (recorded shares, isg/disclosures) narrows the export alike."""
+    from tests.factories import make_organisation, make_share
+
+    police = make_organisation("Riverside Police", kind="police")
+    make_share(decisions["serious"], organisation=police)
+    make_share(decisions["consent"], recipient_name="The Lantern Trust")
+    client = client_for(people["lscb"])
+    assert {r["case_reference"] for r in read(post_export(client, "csv", f"shared-with={police.pk}"))} == {"SOUTH-2"}
+    both = read(post_export(client, "csv", f"shared-with={police.pk}&shared-with=another"))
+    assert {r["case_reference"] for r in both} == {"SOUTH-2", "NORTH-1"}
