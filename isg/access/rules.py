@@ -211,6 +211,8 @@ RULES: dict[str, Rule] = {
     # -- follow-ups (isg/followups): each person's own tasks ------------------------------------
     "followups:todo": page(TASK_OWNERS),
     "followups:complete": page(TASK_OWNERS),  # the view answers 404 for a task that is not theirs
+    # The decision's owner adds a follow-up action (a task for themself or a colleague) to it.
+    "followups:add-action": record(DECISION_MAKERS, "edit"),
 }
 
 
