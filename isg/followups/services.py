@@ -250,8 +250,9 @@ def action_owners(decision: Decision) -> QuerySet[User]:
 def open_action(*, decision: Decision, actor: User, owner: User, description: str, due_on: datetime.date,
                 token: uuid.UUID) -> FollowUp:
     """Open a follow-up action (kind action) on `decision`: `owner` does `description` by the end of
-    `due_on`. Only the decision's owner adds one. Once per form `token`: a repeated post returns the
-    first task with `already_opened` set. Raises ActionRefused, changing nothing."""
+    `due_on`. Only the decision's owner adds one; a colleague given it is emailed (a link only). Once
+    per form `token`: a repeated post returns the first task with `already_opened` set. Raises
+    ActionRefused, changing nothing."""
     if decision.owner_id != actor.pk:
         raise ActionRefused("Only the person who made the decision can add follow-up actions to it.")
     description = (description or "").strip()
@@ -287,6 +288,10 @@ def open_action(*, decision: Decision, actor: User, owner: User, description: st
             follow_up.already_opened = True
             return follow_up
     follow_up.already_opened = False
+    if owner.pk != actor.pk:  # someone given a task by a colleague hears of it now, not only when it is due
+        from . import tasks
+
+        tasks.send_action_notice.enqueue(owner.pk)
     return follow_up
 
 

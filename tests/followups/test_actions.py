@@ -15,6 +15,7 @@ from django.utils.html import escape
 
 from isg.decisions.models import Decision, DecisionEvent
 from isg.followups import services
+from isg.followups.digest import SUBJECT as DIGEST_SUBJECT
 from isg.followups.digest import send_digests
 from isg.followups.models import FollowUp
 from isg.lib.text import CONTROL_MESSAGE, MARKUP_MESSAGE
@@ -47,6 +48,10 @@ def post(client, decision, *, token=None, **data):
     return client.post(add_url(decision), fields)
 
 
+def reminders_to(address: str) -> list:
+    return [m for m in mail.outbox if m.to == [address] and m.subject == DIGEST_SUBJECT]
+
+
 def errors(response) -> str:
     page = response.content.decode()
     summary = re.search(r'class="govuk-error-summary.*?</div>\s*</div>', page, re.S)
@@ -65,6 +70,21 @@ def test_an_action_is_a_task_for_its_owner_on_the_decisions_history(people, deci
     event = decision.events.filter(kind=DecisionEvent.Kind.FOLLOW_UP_OPENED).last()
     assert event.payload["follow_up"] == task.pk and event.payload["follow_up_kind"] == "action"
     assert event.actor == people.practitioner
+
+
+def test_a_colleague_given_an_action_is_emailed_a_link_only_and_the_owner_is_not(people, decision):  # noqa: F811
+    mail.outbox.clear()
+    services.open_action(decision=decision, actor=people.practitioner, owner=people.practitioner,
+                         description=WHAT, due_on=datetime.date(2026, 3, 9), token=uuid.uuid4())
+    assert not mail.outbox  # their own action: it is on their To do page
+    token = uuid.uuid4()
+    for _ in range(2):
+        services.open_action(decision=decision, actor=people.practitioner, owner=people.peer,
+                             description=WHAT, due_on=datetime.date(2026, 3, 9), token=token)
+    (notice,) = mail.outbox  # once, however often the form is posted
+    assert notice.to == ["peer@example.org"] and notice.subject == "A follow-up action has been given to you"
+    assert "/to-do/" in notice.body
+    assert WHAT not in notice.body and decision.case_reference not in notice.body and "Pat" not in notice.body
 
 
 def test_today_is_allowed_and_a_past_date_is_refused_changing_nothing(people, decision):  # noqa: F811
@@ -147,10 +167,10 @@ def test_it_is_in_the_owners_reminder_on_the_day_it_is_due(people, decision, clo
     response = post(client_for(people.practitioner), decision, owner=str(people.peer.pk))
     assert response.status_code == 302
     send_digests()
-    assert not [m for m in mail.outbox if m.to == ["peer@example.org"]]  # not due yet
+    assert not reminders_to("peer@example.org")  # not due yet
     clock.set(datetime.datetime(2026, 3, 9, 7, 0, tzinfo=datetime.UTC))
     send_digests()
-    (reminder,) = [m for m in mail.outbox if m.to == ["peer@example.org"]]
+    (reminder,) = reminders_to("peer@example.org")
     assert "- Follow-up action: due Monday 9 March 2026, 17:00" in reminder.body
     assert WHAT not in reminder.body and decision.case_reference not in reminder.body
 
