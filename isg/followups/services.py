@@ -13,7 +13,7 @@ called by `decisions.services.decision_submit` (a local import, as it reaches ap
   username), else the practitioner; the words stay in the task's description.
 
 "Follow-up actions" is one free-text box ("who will do what, by when") with no owner or date the
-app can read, so it opens no task; instead the decision's owner adds each action as a task of its own
+app can read, so it opens no task; instead the decision's owner (or their line manager) adds each action as a task of its own
 (`open_action`, the "Add a follow-up action" page): what, who (themself or a colleague of the
 decision's agency with a To do page) and by when. Each task is opened once per decision and date (the `source`
 column): submitting again after a return finds it; if the date changed, the open task moves and
@@ -250,11 +250,14 @@ def action_owners(decision: Decision) -> QuerySet[User]:
 def open_action(*, decision: Decision, actor: User, owner: User, description: str, due_on: datetime.date,
                 token: uuid.UUID) -> FollowUp:
     """Open a follow-up action (kind action) on `decision`: `owner` does `description` by the end of
-    `due_on`. Only the decision's owner adds one; a colleague given it is emailed (a link only). Once
+    `due_on`. The owner or their line manager adds one (access "follow_up"); a colleague given it is emailed (a link only). Once
     per form `token`: a repeated post returns the first task with `already_opened` set. Raises
     ActionRefused, changing nothing."""
-    if decision.owner_id != actor.pk:
-        raise ActionRefused("Only the person who made the decision can add follow-up actions to it.")
+    from isg.access.services import may  # access reads followups' models: import it late
+
+    if not may(actor, decision, "follow_up"):
+        raise ActionRefused("Only the person who made the decision, or their line manager, can add follow-up "
+                            "actions to it.")
     description = (description or "").strip()
     if not description:
         raise ActionRefused("Enter what is to be done", "description")

@@ -72,8 +72,9 @@ def _render(request: HttpRequest, form: CompleteForm, failed: int | None, status
 
 @require_http_methods(["GET", "POST"])
 def add_action(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    """One follow-up action for a recorded decision, as a task on someone's To do page. The owner only."""
-    decision = decision_for(request, public_id, "edit")  # the decision's owner only (isg/access)
+    """One follow-up action for a recorded decision, as a task on someone's To do page: added by the
+    decision's owner, or the line manager responsible for it now (isg/access "follow_up")."""
+    decision = decision_for(request, public_id, "follow_up")
     history.viewed(request, decision)
     refusal = services.action_refusal(decision)
     if refusal:

@@ -109,7 +109,7 @@ def test_the_same_form_twice_opens_one_task(people, decision):  # noqa: F811
     assert decision.events.filter(kind=DecisionEvent.Kind.FOLLOW_UP_OPENED, payload__follow_up_kind="action").count() == 1
 
 
-def test_only_the_owner_adds_one_and_only_for_a_colleague_of_the_agency(people, decision):  # noqa: F811
+def test_only_for_a_colleague_of_the_agency_and_not_by_a_stranger(people, decision):  # noqa: F811
     dpo_elsewhere = make_user(username="dpo2", role="data_protection_officer", agency=people.other_agency)
     lscb = make_user(username="lscb", role="partnership", agency=people.agency)
     for owner in (people.outsider_practitioner, dpo_elsewhere, lscb):
@@ -118,7 +118,7 @@ def test_only_the_owner_adds_one_and_only_for_a_colleague_of_the_agency(people, 
                                  due_on=datetime.date(2026, 3, 9), token=uuid.uuid4())
         assert refused.value.field == "owner"
     with pytest.raises(services.ActionRefused):
-        services.open_action(decision=decision, actor=people.manager, owner=people.manager, description=WHAT,
+        services.open_action(decision=decision, actor=people.outsider, owner=people.outsider, description=WHAT,
                              due_on=datetime.date(2026, 3, 9), token=uuid.uuid4())
     assert not actions(decision).exists()
 
@@ -218,7 +218,7 @@ def test_a_colleague_of_another_agency_is_refused_even_with_their_real_id(people
 
 
 def test_someone_elses_decision_is_not_there(people, decision):  # noqa: F811
-    for user in (people.manager, people.peer, people.outsider_practitioner, people.outsider):
+    for user in (people.peer, people.outsider_practitioner, people.outsider):
         client = client_for(user)
         assert client.get(add_url(decision)).status_code == 404, user
         token = csrf_from(client, reverse("followups:todo")) if user.role else ""
@@ -228,9 +228,35 @@ def test_someone_elses_decision_is_not_there(people, decision):  # noqa: F811
         assert response.status_code == 404, user
     assert client_for(people.practitioner).get(reverse("followups:add-action", args=[uuid.uuid4()])).status_code == 404
     assert not actions(decision).exists()
-    # The manager reads the decision page but is offered no link to add one.
-    page = client_for(people.manager).get(reverse("decisions:outcome", args=[decision.public_id])).content.decode()
-    assert add_url(decision) not in page
+
+
+def test_the_practitioners_line_manager_may_add_one_and_is_the_one_on_the_history(people, decision):  # noqa: F811
+    client = client_for(people.manager)
+    outcome = reverse("decisions:outcome", args=[decision.public_id])
+    assert add_url(decision) in client.get(outcome).content.decode()
+    assert f'<option value="{people.manager.pk}" selected>Margaret Hughes (you)</option>' in \
+        client.get(add_url(decision)).content.decode()
+    response = post(client, decision, owner=str(people.practitioner.pk))
+    assert response.status_code == 302
+    task = actions(decision).get()
+    assert task.owner == people.practitioner and task.created_by == people.manager
+    event = decision.events.filter(kind=DecisionEvent.Kind.FOLLOW_UP_OPENED, payload__follow_up=task.pk).get()
+    assert event.actor == people.manager
+    assert f'id="follow-up-{task.pk}"' in client_for(people.practitioner).get(reverse("followups:todo")).content.decode()
+
+
+def test_a_line_manager_away_or_not_responsible_may_not(people, decision):  # noqa: F811
+    from isg.accounts.models import User
+
+    User.objects.filter(pk=people.manager.pk).update(is_away=True)
+    assert client_for(people.manager).get(add_url(decision)).status_code == 404
+    # The peer reads nothing of it; the boss (the manager's manager) is not the practitioner's line manager.
+    for user in (people.peer, people.boss):
+        assert client_for(user).get(add_url(decision)).status_code == 404
+    with pytest.raises(services.ActionRefused):
+        services.open_action(decision=decision, actor=people.peer, owner=people.peer, description=WHAT,
+                             due_on=datetime.date(2026, 3, 9), token=uuid.uuid4())
+    assert not actions(decision).exists()
 
 
 @pytest.mark.parametrize("status", ["withdrawn", "superseded"])

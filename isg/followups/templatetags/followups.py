@@ -1,10 +1,11 @@
-"""The decision page's "Follow-up actions": the actions added to it, and, for its owner while one may
-be added, the link to add another (isg/followups/views.add_action)."""
+"""The decision page's "Follow-up actions", for those who may add one (its owner, or the line manager
+responsible for it now): the actions added to it, and the link to add another while one may be."""
 
 from __future__ import annotations
 
 from django import template
 
+from isg.access.services import may
 from isg.followups import services
 from isg.followups.models import FollowUp
 
@@ -15,8 +16,8 @@ register = template.Library()
 def follow_up_actions(context, decision) -> dict:
     request = context.get("request")
     user = getattr(request, "user", None)
-    is_owner = bool(user is not None and user.is_authenticated and decision.owner_id == user.pk)
-    may_add = is_owner and user.can_make_decisions and not services.action_refusal(decision)
+    allowed = bool(user is not None and may(user, decision, "follow_up"))
+    may_add = allowed and not services.action_refusal(decision)
     actions = list(FollowUp.objects.filter(decision=decision, kind=FollowUp.Kind.ACTION)
-                   .select_related("owner").order_by("due_at", "pk")) if is_owner else []
-    return {"decision": decision, "may_add": may_add, "actions": actions}
+                   .select_related("owner").order_by("due_at", "pk")) if allowed else []
+    return {"decision": decision, "may_add": may_add, "actions": actions, "viewer_id": user.pk if allowed else None}
