@@ -17,8 +17,8 @@ from typing import Literal
 from isg.accounts.models import User
 
 Role = User.Role
-Action = Literal["view", "edit", "approve", "history", "amend", "export", "hand_over"]
-ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export", "hand_over")
+Action = Literal["view", "edit", "approve", "history", "amend", "export", "hand_over", "follow_up"]
+ACTIONS: tuple[str, ...] = ("view", "edit", "approve", "history", "amend", "export", "hand_over", "follow_up")
 
 PRACTITIONER, LINE_MANAGER, PARTNERSHIP, TRAINER, ADMIN, DPO = (
     Role.PRACTITIONER, Role.LINE_MANAGER, Role.PARTNERSHIP, Role.TRAINER, Role.ADMIN, Role.DATA_PROTECTION_OFFICER,
@@ -42,7 +42,7 @@ class Rule:
     roles: the roles that may reach it at all (signed in and active).
     record: "decision" when the URL names a decision by `public_id`; the record check then runs.
     action: what the URL does to that record (see services.may): view, edit, approve, history,
-        amend, export. Ignored when `record` is None.
+        amend, export, hand_over, follow_up. Ignored when `record` is None.
     public: reachable without signing in (sign-in, password reset); `roles` is then ignored.
     staff: Django's own admin: only active staff pass, as the admin itself decides (and it
         registers no case content); anonymous visitors are sent to sign in.
@@ -211,6 +211,9 @@ RULES: dict[str, Rule] = {
     # -- follow-ups (isg/followups): each person's own tasks ------------------------------------
     "followups:todo": page(TASK_OWNERS),
     "followups:complete": page(TASK_OWNERS),  # the view answers 404 for a task that is not theirs
+    # A follow-up action (a task for themself or a colleague): the decision's owner, or the line
+    # manager responsible for it now (services.may "follow_up").
+    "followups:add-action": record(DECISION_MAKERS, "follow_up"),
 }
 
 

@@ -15,7 +15,7 @@ Visibility (design section 4):
 - trainers and administrators: none.
 
 Approving is for the one current approver only; amending is for the decision's owner only (others
-return it with a question).
+return it with a question). A follow-up action is added by the owner or the line manager responsible now.
 """
 
 from __future__ import annotations
@@ -149,6 +149,17 @@ def may(user, decision: Decision, action: str) -> bool:
         # manager (back from leave, or covering a colleague's queue); never by its author or someone away.
         return (decision.owner_id != user.pk and decision.status in WAITING and not getattr(user, "is_away", False)
                 and (_current_approver(user, decision) or _managed(user, decision)))
+    if action == "follow_up":
+        # Adding a follow-up action (isg/followups): the owner, or the line manager responsible for the
+        # submitted decision now: the owner's own line manager in their agency, or, while it waits, its
+        # one current approver. Never someone away.
+        if own:
+            return True
+        if user.role != User.Role.LINE_MANAGER or decision.status in UNSUBMITTED or getattr(user, "is_away", False):
+            return False
+        owner = decision.owner
+        return _current_approver(user, decision) or (
+            owner.line_manager_id == user.pk and user.agency_id is not None and owner.agency_id == user.agency_id)
     # view, history, export: anyone who may read it
     return decisions_visible_to(user).filter(pk=decision.pk).exists()
 

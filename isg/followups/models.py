@@ -2,8 +2,9 @@
 
 A follow-up is opened by the app: a data protection officer's breach assessment when an approver
 disagrees after sharing, a review when an approver does not approve, and the inform-by, reconsider
-and review dates a submitted record names (services.open_from_record). digest.py reminds each
-owner daily of what is due.
+and review dates a submitted record names (services.open_from_record); and by a person: a follow-up
+action (what, who, by when) the decision's owner or their line manager adds (services.open_action,
+`source` "action:<the form's token>"). digest.py reminds each owner daily of what is due.
 Its history (opened, completed) is on the decision's audit chain; the row holds the current state.
 """
 

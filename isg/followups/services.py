@@ -13,7 +13,9 @@ called by `decisions.services.decision_submit` (a local import, as it reaches ap
   username), else the practitioner; the words stay in the task's description.
 
 "Follow-up actions" is one free-text box ("who will do what, by when") with no owner or date the
-app can read, so it opens no task. Each task is opened once per decision and date (the `source`
+app can read, so it opens no task; instead the decision's owner (or their line manager) adds each action as a task of its own
+(`open_action`, the "Add a follow-up action" page): what, who (themself or a colleague of the
+decision's agency with a To do page) and by when. Each task is opened once per decision and date (the `source`
 column): submitting again after a return finds it; if the date changed, the open task moves and
 the move is on the decision's history (follow_up_moved); a completed one is left as it is.
 """
@@ -21,15 +23,19 @@ the move is on the decision's history (follow_up_moved); a completed one is left
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from isg.accounts.models import User
 from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
+from isg.lib.text import validate_plain_text
 
 from .models import FollowUp
 
@@ -203,6 +209,93 @@ def open_reconsider_telling(decision: Decision, actor: User, *, owner: User, due
     return _open(decision, actor, FollowUp.Kind.RECONSIDER_TELLING, owner=owner, due_at=due_at,
                  description=description or "Reconsider telling the person what was shared. Once the reason no "
                                             "longer applies, tell them.")
+
+
+# -- follow-up actions the decision's owner adds (issue 14) -----------------------------------------
+
+class ActionRefused(Exception):
+    """The action could not be added: `message` says why, `field` names the form field it is about
+    (None: the decision itself, as a draft or a withdrawn one)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.field = message, field
+
+
+# A draft is not a decision yet; a withdrawn or superseded one has nothing left to follow up.
+NO_ACTIONS = {
+    Decision.Status.DRAFT: "This decision is still a draft: record it first, then add follow-up actions.",
+    Decision.Status.WITHDRAWN: "This decision was withdrawn (submitted in error), so follow-up actions cannot be "
+                               "added to it.",
+    Decision.Status.SUPERSEDED: "This decision was restarted under a newer flowchart, so follow-up actions cannot "
+                                "be added to it. Add them to the new decision.",
+}
+PAST_DUE = "The due date must be today or in the future"
+ACTION_SOURCE = "action:"  # + the form's one-time token (hex): one task per form, however often it is posted
+
+
+def action_refusal(decision: Decision) -> str:
+    """Why no follow-up action may be added to `decision` now; "" when one may."""
+    return NO_ACTIONS.get(decision.status, "")
+
+
+def action_owners(decision: Decision) -> QuerySet[User]:
+    """Who may be given a follow-up action: the active people of the decision's agency with a To do
+    page (practitioners, line managers, data protection officers), the decision's owner among them."""
+    staff = User.objects.filter(is_active=True, role__in=TASK_ROLES)
+    staff = staff.filter(agency_id=decision.agency_id) if decision.agency_id else staff.filter(agency__isnull=True)
+    return staff.order_by("first_name", "last_name", "username")
+
+
+def open_action(*, decision: Decision, actor: User, owner: User, description: str, due_on: datetime.date,
+                token: uuid.UUID) -> FollowUp:
+    """Open a follow-up action (kind action) on `decision`: `owner` does `description` by the end of
+    `due_on`. The owner or their line manager adds one (access "follow_up"); a colleague given it is emailed (a link only). Once
+    per form `token`: a repeated post returns the first task with `already_opened` set. Raises
+    ActionRefused, changing nothing."""
+    from isg.access.services import may  # access reads followups' models: import it late
+
+    if not may(actor, decision, "follow_up"):
+        raise ActionRefused("Only the person who made the decision, or their line manager, can add follow-up "
+                            "actions to it.")
+    description = (description or "").strip()
+    if not description:
+        raise ActionRefused("Enter what is to be done", "description")
+    if len(description) > settings.ISG_MAX_TEXT_LENGTH:
+        raise ActionRefused(f"What is to be done must be {settings.ISG_MAX_TEXT_LENGTH} characters or fewer",
+                            "description")
+    try:
+        validate_plain_text(description)
+    except ValidationError as error:
+        raise ActionRefused(error.messages[0], "description") from None
+    if due_on < timezone.localdate():
+        raise ActionRefused(PAST_DUE, "due_on")
+    source = f"{ACTION_SOURCE}{token.hex}"
+    with transaction.atomic():
+        decision = Decision.objects.select_for_update().get(pk=decision.pk)
+        existing = FollowUp.objects.filter(decision=decision, source=source).first()
+        if existing is not None:
+            existing.already_opened = True
+            return existing
+        refusal = action_refusal(decision)
+        if refusal:
+            raise ActionRefused(refusal)
+        if not action_owners(decision).filter(pk=owner.pk).exists():
+            raise ActionRefused("Select who will do it from the list", "owner")
+        try:
+            with transaction.atomic():
+                follow_up = _open(decision, actor, FollowUp.Kind.ACTION, owner=owner, due_at=_end_of(due_on),
+                                  description=description, source=source)
+        except IntegrityError:  # the same form, posted twice at once: the other post opened it
+            follow_up = FollowUp.objects.get(decision=decision, source=source)
+            follow_up.already_opened = True
+            return follow_up
+    follow_up.already_opened = False
+    if owner.pk != actor.pk:  # someone given a task by a colleague hears of it now, not only when it is due
+        from . import tasks
+
+        tasks.send_action_notice.enqueue(owner.pk)
+    return follow_up
 
 
 def complete(follow_up: FollowUp, actor: User, *, note: str) -> FollowUp:

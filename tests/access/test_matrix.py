@@ -271,3 +271,28 @@ def test_the_matrix_size():
     """Every pattern, every principal, three methods: about the size the checklist expects (AC-2)."""
     cases = sum(len(record_names(route)) for route in ROUTES) * len(PRINCIPALS) * len(METHODS)
     assert cases >= len(ROUTES) * len(PRINCIPALS) * len(METHODS) > 1000
+
+
+def test_only_the_owner_and_their_line_manager_reach_add_a_follow_up_action(world):
+    """The matrix walks the page like every other; this says in words what it should find: the owner
+    gets the form (or, on their draft, why not), so does their line manager on a submitted decision;
+    everyone else a 404 or the sign-in page."""
+    for name in ("submitted", "draft", "other_agency"):
+        url = reverse("followups:add-action", args=[world.records[name].public_id])
+        for principal in PRINCIPALS:
+            client = Client()
+            if world.users[principal] is not None:
+                client.force_login(world.users[principal])
+            response = client.get(url)
+            if principal == "anonymous":
+                assert response.status_code == 302 and response["Location"].startswith(SIGN_IN)
+            elif principal in CODE_OWED:
+                assert response.status_code == 302 and response["Location"].startswith(TWO_FACTOR)
+            elif (principal, name) in {("practitioner", "submitted"), ("practitioner", "draft"),
+                                       ("practitioner_other_agency", "other_agency"),
+                                       ("manager", "submitted"), ("manager_other_agency", "other_agency")}:
+                page = response.content.decode()
+                assert response.status_code == 200, (principal, name)
+                assert ("Add the action" in page) == (name != "draft"), (principal, name)
+            else:
+                assert response.status_code == 404, (principal, name)

@@ -128,6 +128,16 @@ def test_actions_by_role(team):
             assert not may(team[who], submitted, action), (who, action)
 
 
+def test_a_follow_up_action_is_added_by_the_owner_or_their_line_manager_only(team):
+    submitted, draft = team["submitted"], team["draft"]
+    assert may(team["pat"], submitted, "follow_up") and may(team["manager"], submitted, "follow_up")
+    assert not may(team["manager"], draft, "follow_up")  # a draft is the practitioner's working notes
+    for who in ("colleague", "peer_manager", "other_manager", "lscb", "trainer", "admin"):
+        assert not may(team[who], submitted, "follow_up"), who
+    team["manager"].is_away = True
+    assert not may(team["manager"], submitted, "follow_up")  # away: not responsible for it now
+
+
 def test_decision_for_answers_404_for_anything_out_of_scope(team):
     submitted = team["submitted"]
     assert decision_for(team["lscb"], submitted.public_id, "view") == submitted
