@@ -7,11 +7,12 @@ context it opens (CSP violations are console errors): see `console_errors`.
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.test.testcases import LiveServerThread
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page
 
@@ -20,14 +21,26 @@ from tests.factories import PASSWORD, current_code, make_user
 pytestmark = pytest.mark.browser
 
 
-class OneRequestAtATimeServer(WSGIServer):
-    """The live server without threads: on SQLite the test database is one in-memory connection that
-    the server's threads share, so two requests at once (a click while an htmx request is still out)
-    can meet inside one transaction ("cannot start a transaction within a transaction"). One at a
-    time, each answer says "Connection: close" and the browser queues the next."""
+class OneRequestAtATimeServer(ThreadedWSGIServer):
+    """The live server, running one request through Django at a time: on SQLite the test database is
+    one in-memory connection that the server's threads share, so two requests at once (a click while
+    an htmx request is still out) could meet inside one transaction ("cannot start a transaction within
+    a transaction"). Connections are still accepted and read on their own threads, so an idle socket
+    the browser opened ahead of time never holds the others up."""
 
-    def __init__(self, *args, connections_override=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
+    lock = threading.Lock()
+
+    def set_app(self, application) -> None:
+        def one_at_a_time(environ, start_response):
+            with self.lock:
+                response = application(environ, start_response)
+                try:
+                    return list(response)
+                finally:
+                    if hasattr(response, "close"):
+                        response.close()  # request_finished, inside the lock
+
+        super().set_app(one_at_a_time)
 
 
 if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
