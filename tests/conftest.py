@@ -26,11 +26,10 @@ def on_postgresql() -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`postgresql_only` tests (pg_dump, two servers) are deselected on SQLite at collection: reported
-    as deselected, never skipped or passed. CI's PostgreSQL run selects them."""
-    if on_postgresql():
-        return
-    dropped = [item for item in items if item.get_closest_marker("postgresql_only")]
+    """`postgresql_only` tests (pg_dump, two servers) are deselected on SQLite at collection, and
+    `sqlite_only` ones on PostgreSQL: reported as deselected, never skipped or passed. CI runs both."""
+    other = "sqlite_only" if on_postgresql() else "postgresql_only"
+    dropped = [item for item in items if item.get_closest_marker(other)]
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = [item for item in items if item not in dropped]

@@ -194,13 +194,15 @@ def hand_to(decision: Decision, actor: User, to: User, reason: str, revision: in
     if not reason:
         raise CannotHandOver("Enter why you are handing it over")
     with transaction.atomic():
+        # The approval row first, then the decision: the order an approver's answer takes them
+        # (services.decide), so a hand-over racing an answer waits for it instead of deadlocking.
+        approval = Approval.objects.select_for_update(of=("self",)).select_related("approver").get(decision=decision)
         moved = Decision.objects.filter(pk=decision.pk, status__in=WAITING_STATUSES, revision=revision).update(
             revision=F("revision") + 1, updated_at=timezone.now(),
         )
         if not moved:
             raise StaleDecision(decision.public_id)
         decision.revision = revision + 1
-        approval = Approval.objects.select_for_update().select_related("approver").get(decision=decision)
         if to.pk not in {m.pk for m in eligible_approvers(decision)}:
             raise CannotHandOver(_why_not(decision, to, approval))
         previous = approval.approver

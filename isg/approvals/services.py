@@ -228,6 +228,8 @@ def review_after_emergency_share(decision: Decision, actor: User, *, reason: str
         raise NotAllowed(decision.public_id)
     now = timezone.now()
     with transaction.atomic():
+        # The approval row first, then the decision, as an approver's answer takes them: no deadlock.
+        Approval.objects.select_for_update().filter(decision=decision).first()
         _transition(decision, decision.revision, Status.AWAITING_APPROVAL, Status.AWAITING_REVIEW,
                     approval_mode=policy.AFTER, is_emergency=True)
         decision.approval_mode, decision.is_emergency = policy.AFTER, True

@@ -122,13 +122,14 @@ def withdraw(decision: Decision, actor: User, reason: str, revision: int) -> Dec
     now = timezone.now()
     with transaction.atomic():
         lifecycle.check(previous, Status.WITHDRAWN)
+        # The approval row first, then the decision, as an approver's answer takes them: no deadlock.
+        approval = Approval.objects.select_for_update().filter(decision=decision).first()
         updated = Decision.objects.filter(pk=decision.pk, status=previous, revision=revision).update(
             status=Status.WITHDRAWN, revision=F("revision") + 1, updated_at=now,
         )
         if not updated:
             raise StaleDecision(decision.public_id)
         decision.status, decision.revision = Status.WITHDRAWN, revision + 1
-        approval = Approval.objects.select_for_update().filter(decision=decision).first()
         if approval is not None and approval.decided_at is None:
             # Closed, by no approver: the decision's status now keeps it out of every queue.
             Approval.objects.filter(pk=approval.pk).update(decided_at=now)

@@ -394,12 +394,13 @@ def _not_withdrawn(decisions: QuerySet) -> QuerySet:
     return decisions.exclude(status=WITHDRAWN) if WITHDRAWN else decisions
 
 
-def status_counts(listed: QuerySet, register_url) -> Breakdown:
+def status_counts(listed: QuerySet, register_url, also: dict | None = None) -> Breakdown:
     """Every status a listed decision can have, in Decision.Status's order (a new status appears by
-    itself), withdrawn included; each linked to the register filtered on that status."""
+    itself), withdrawn included; each linked to the register filtered on that status. `also` adds
+    counts of statuses the register lists only when asked for ({status: count})."""
     from isg.register.filters import LISTED_STATUSES
 
-    counts = _counts(listed, F("status"))
+    counts = {**_counts(listed, F("status")), **{k: n for k, n in (also or {}).items() if n}}
     groups = [(value, label, counts.get(value, 0), register_url(status=value) if counts.get(value) else "")
               for value, label in LISTED_STATUSES]
     groups += [(key, _humanise(key), n, "") for key, n in counts.items() if key not in dict(LISTED_STATUSES)]
@@ -672,13 +673,12 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     register_url = register_url or (lambda **params: "")
     listed = register_decisions(user, wanted).order_by()  # no ORDER BY in the GROUP BYs
     decisions = _not_withdrawn(listed)
-    counted_rows = listed
+    also: dict = {}
     if WITHDRAWN and WITHDRAWN not in wanted.statuses:
         # The register lists withdrawn decisions only when its filter asks for them: counted here
         # apart, with the same filter, and linked to the register asking for them.
-        asked = register_decisions(user, dataclasses.replace(wanted, statuses=(WITHDRAWN,)))
-        counted_rows = Decision.objects.filter(Q(pk__in=listed.values("pk")) | Q(pk__in=asked.values("pk")))
-    statuses = status_counts(counted_rows, register_url)
+        also[WITHDRAWN] = register_decisions(user, dataclasses.replace(wanted, statuses=(WITHDRAWN,))).count()
+    statuses = status_counts(listed, register_url, also=also)
     withdrawn = None
     gone: dict = {}  # withdrawn decisions per group: a group holding any has no exact register link
     if WITHDRAWN:

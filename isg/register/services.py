@@ -84,7 +84,9 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 def _search(decisions: QuerySet[Decision], text: str) -> QuerySet[Decision]:
     if connection.vendor == "postgresql":
-        document = RawSQL('"decisions_decision"."search_vector"', [], output_field=SearchVectorField())
+        # Unqualified: the decisions table may be aliased (U0) when this filter sits in a subquery
+        # (the dashboard's "of these decisions"); no table it joins has a column of this name.
+        document = RawSQL('"search_vector"', [], output_field=SearchVectorField())
         return decisions.alias(search_document=document).filter(
             search_document=SearchQuery(text, config="english", search_type="websearch"),
         )

@@ -14,7 +14,6 @@ from django.db import IntegrityError, ProgrammingError, connection
 from isg.audit.models import AuditEvent
 from isg.decisions.models import Decision
 from isg.ops import roles
-from tests.conftest import on_postgresql
 from tests.factories import make_decision
 from tests.ops.pg_roles import as_role, role_names, run_sql
 
@@ -81,7 +80,7 @@ def test_role_names_are_refused_unless_plain_and_different(args, message):
         call_command("db_roles", *args)
 
 
-@pytest.mark.skipif(on_postgresql(), reason="what SQLite says")
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_on_sqlite_there_are_no_roles_to_apply_or_check():
     for mode in ("--apply", "--check"):
