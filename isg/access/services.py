@@ -27,6 +27,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest
 
 from isg.accounts.models import User
+from isg.decisions import lifecycle
 from isg.decisions.models import Decision, DecisionEvent
 
 from .rules import ACTIONS
@@ -56,7 +57,7 @@ APPROVER_KINDS = (
     DecisionEvent.Kind.APPROVED, DecisionEvent.Kind.NOT_APPROVED, DecisionEvent.Kind.RETURNED,
     DecisionEvent.Kind.REFERRED_UP, DecisionEvent.Kind.REVIEW_AGREED, DecisionEvent.Kind.REVIEW_DISAGREED,
 )
-WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
+WAITING = lifecycle.WAITING
 
 
 def _managed_q(user) -> Q:

@@ -35,14 +35,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from isg.accounts.models import AwayPeriod, User
-from isg.decisions import history
+from isg.decisions import history, lifecycle
 from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 
 from . import tasks
 from .models import Approval
 
-WAITING = (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.ESCALATED)
+WAITING = lifecycle.WITH_AN_APPROVER
 # The email each waiting status gets (isg/approvals/tasks.py MESSAGES); an overdue escalation gets "overdue".
 MAIL_KIND = {
     Decision.Status.AWAITING_APPROVAL: "submitted",

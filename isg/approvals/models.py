@@ -1,6 +1,6 @@
 """Who is asked to sign off a decision, and what became of the request.
 
-The decision's own `status` is the state machine (see services.py); an Approval says who it is
+The decision's own `status` is the state machine (isg/decisions/lifecycle.py); an Approval says who it is
 waiting for, since when, by when (retrospective approvals), to whom it escalated and who decided.
 """
 
@@ -10,15 +10,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from isg.decisions import lifecycle
+
 
 class ApprovalQuerySet(models.QuerySet):
     def open(self) -> ApprovalQuerySet:
         """Waiting for a manager: approval requested, or an escalated (still open) decision."""
-        from isg.decisions.models import Decision
-
-        return self.filter(decision__status__in=[
-            Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.ESCALATED,
-        ])
+        return self.filter(decision__status__in=lifecycle.WITH_AN_APPROVER)
 
     def for_manager(self, user) -> ApprovalQuerySet:
         """Routed to this manager now (directly, or escalated to them), or in their agency's shared queue."""
@@ -86,9 +84,8 @@ class Approval(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        from isg.decisions.models import Decision
 
         return (
             self.due_at is not None and self.due_at < timezone.now()
-            and self.decision.status in (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW)
+            and self.decision.is_waiting
         )

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from isg.accounts.models import User
 from isg.decisions import history, lifecycle
-from isg.decisions.models import Decision, DecisionEvent
+from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
 
@@ -45,7 +45,7 @@ Status = Decision.Status
 Kind = DecisionEvent.Kind
 
 SEEK_ADVICE = "outcome_seek_advice"
-WAITING = (Status.AWAITING_APPROVAL, Status.AWAITING_REVIEW)
+WAITING = WAITING_STATUSES  # a tuple: _transition takes one status or a tuple of them
 
 
 class NotAllowed(Exception):
@@ -98,7 +98,7 @@ def agency_managers(requester: User, *, exclude: tuple[int, ...] = ()) -> list[U
     managers = User.objects.filter(
         agency_id=requester.agency_id, role=User.Role.LINE_MANAGER, is_active=True,
     ).exclude(pk__in=(requester.pk, *exclude))
-    open_statuses = [*WAITING, Status.ESCALATED]
+    open_statuses = lifecycle.WITH_AN_APPROVER
     managers = managers.annotate(
         open_count=Count("approvals_routed", filter=Q(approvals_routed__decision__status__in=open_statuses)),
     ).order_by("open_count", "username")

@@ -61,6 +61,10 @@ MOVES: dict[tuple[str, str], str] = {
 }
 
 WAITING = frozenset({AWAITING_APPROVAL, AWAITING_REVIEW})
+# An approver has it, or a manager for an escalated ("seek advice") decision still open.
+WITH_AN_APPROVER = WAITING | {ESCALATED}
+# Not settled yet: retention leaves these whole however old they are.
+OPEN = WITH_AN_APPROVER | {RETURNED}
 EDITABLE = frozenset({DRAFT, RETURNED})
 FINAL = frozenset(status for status in STATUSES if not any(start == status for start, _ in MOVES))
 

@@ -258,7 +258,7 @@ def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
         decision.status, decision.outcome, decision.submitted_at = status, outcome.id, submitted_at
         decision.requires_approval, decision.approval_mode = mode != "none", declared
         history.record(decision, actor, kind, None, outcome=outcome.id, state=decision.state, approval_mode=mode)
-        if status in (Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW):
+        if status in lifecycle.WAITING:
             approvals.submit_for_approval(decision, actor, resubmission=resubmission)
         elif status == Decision.Status.ESCALATED:
             approvals.open_escalation(decision, actor)

@@ -46,7 +46,7 @@ from django.utils import timezone
 from isg.audit import services as audit
 from isg.audit import triggers
 from isg.audit.models import AuditEvent
-from isg.decisions import history
+from isg.decisions import history, lifecycle
 from isg.decisions.models import Amendment, Decision, DecisionEvent
 from isg.flowchart.services import flowchart_for
 from isg.followups.models import FollowUp
@@ -192,10 +192,7 @@ def _scrub_disclosures(decision: Decision, removed: Counter) -> list[tuple[type,
 
 
 # Waiting on someone: never anonymised while so, however old.
-OPEN_STATUSES = (
-    Decision.Status.AWAITING_APPROVAL, Decision.Status.AWAITING_REVIEW, Decision.Status.RETURNED,
-    Decision.Status.ESCALATED,
-)
+OPEN_STATUSES = lifecycle.OPEN
 
 
 def withheld(decision: Decision) -> str | None:
