@@ -72,7 +72,20 @@ def _managed_q(user) -> Q:
         queue = approval.objects.filter(approver__isnull=True, decision__agency_id=user.agency_id).values("decision_id")
         acted = DecisionEvent.objects.filter(actor=user, kind__in=APPROVER_KINDS).values("decision_id")
         scope |= Q(pk__in=routed) | Q(pk__in=queue) | Q(pk__in=acted)
+    if user.is_designated_safeguarding_lead:
+        scope |= _led_q(user)
     return scope & ~Q(status__in=UNSUBMITTED)
+
+
+def _led_q(user) -> Q:
+    """A designated safeguarding lead's agency's waiting items: theirs to hand over while they wait."""
+    return Q(agency_id=user.agency_id, status__in=WAITING)
+
+
+def leads_safeguarding_for(user, decision: Decision) -> bool:
+    """Whether `user` is the designated safeguarding lead of the agency `decision` belongs to."""
+    return bool(user.role == User.Role.LINE_MANAGER and user.is_designated_safeguarding_lead and user.agency_id
+                and user.agency_id == decision.agency_id)
 
 
 def _follow_ups_q(user) -> Q:
@@ -146,10 +159,12 @@ def may(user, decision: Decision, action: str) -> bool:
         # Only the owner corrects their own record; an approver returns it with a question instead.
         return own
     if action == "hand_over":
-        # A waiting item may be handed on by the one who holds it, or by the practitioner's own line
-        # manager (back from leave, or covering a colleague's queue); never by its author or someone away.
+        # A waiting item may be handed on by the one who holds it, by the practitioner's own line
+        # manager (back from leave, or covering a colleague's queue), or by the agency's designated
+        # safeguarding lead; never by its author or someone away.
         return (decision.owner_id != user.pk and decision.status in WAITING and not getattr(user, "is_away", False)
-                and (_current_approver(user, decision) or _managed(user, decision)))
+                and (_current_approver(user, decision) or _managed(user, decision)
+                     or leads_safeguarding_for(user, decision)))
     if action == "follow_up":
         # Adding a follow-up action (isg/followups): the owner, or the line manager responsible for the
         # submitted decision now: the owner's own line manager in their agency, or, while it waits, its

@@ -46,6 +46,7 @@ def grants_access(person: User, changes: dict[str, list[Any]]) -> bool:
     return (
         ("role" in changes and after["role"] in GRANTING_ROLES)
         or bool(after["is_partnership_lead"] and "is_partnership_lead" in changes)
+        or bool(after["is_designated_safeguarding_lead"] and "is_designated_safeguarding_lead" in changes)
         or "email" in changes
         or ("agency" in changes and after["role"] in AGENCY_SCOPED)
         or ("is_active" in changes and after["is_active"] and after["role"] in GRANTING_ROLES)

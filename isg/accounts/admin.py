@@ -45,8 +45,10 @@ class IsgUserAdmin(UserAdmin):
     list_filter = ["role", "agency", "is_away", "is_active"]
     list_select_related = ["agency", "line_manager", "deputy"]
     fieldsets = [*UserAdmin.fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager", "deputy", "is_away",
-                                                            "is_partnership_lead", "must_change_password"]})]
-    readonly_fields = ["is_away", "is_partnership_lead"]
+                                                            "is_partnership_lead", "is_designated_safeguarding_lead",
+                                                            "must_change_password"]})]
+    # Each gives access to case records: changed on ISG's People pages, where a second person confirms.
+    readonly_fields = ["is_away", "is_partnership_lead", "is_designated_safeguarding_lead"]
     add_fieldsets = [*UserAdmin.add_fieldsets, ("ISG", {"fields": ["role", "agency", "line_manager"]})]
     actions = [reset_second_factor, resend_invitation]  # a lost phone: audited, ends their sessions (two_factor_admin.py)
 

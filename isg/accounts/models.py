@@ -10,6 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 
+DSL_ONLY_LINE_MANAGERS = "Only a line manager of an agency can be its designated safeguarding lead."
+
+
 class User(AbstractUser):
     """A member of staff. What they may see and do follows from `role` and `agency`."""
 
@@ -44,6 +47,14 @@ class User(AbstractUser):
         help_text="Partnership (LSCB) staff only: may confirm or refuse a change that gives someone access to "
                   "case records, and is emailed when one is asked for (isg/accounts/access_changes.py).",
     )
+    # The agency's designated safeguarding lead (schools and health name one; Keeping Children Safe in
+    # Education, Working Together 2023): answers for every waiting item of their agency, so may hand any of
+    # them to another approver (cover for absence), whoever it is routed to.
+    is_designated_safeguarding_lead = models.BooleanField(
+        "designated safeguarding lead", default=False,
+        help_text="Line managers only: the agency's designated safeguarding lead. Sees every decision of the "
+                  "agency waiting for approval or review, and may hand any of them to another approver.",
+    )
     must_change_password = models.BooleanField(
         default=False,
         help_text="Set when someone else chose their password (an administrator, an invitation, manage.py "
@@ -72,6 +83,8 @@ class User(AbstractUser):
                 errors["deputy"] = "A deputy must be a line manager of the same agency."
         if self.is_partnership_lead and self.role != self.Role.PARTNERSHIP:
             errors["is_partnership_lead"] = "Only partnership (LSCB) staff can be the partnership lead."
+        if self.is_designated_safeguarding_lead and (self.role != self.Role.LINE_MANAGER or not self.agency_id):
+            errors["is_designated_safeguarding_lead"] = DSL_ONLY_LINE_MANAGERS
         if errors:
             raise ValidationError(errors)
 

@@ -28,11 +28,11 @@ from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
 from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_deputy, check_line_manager
-from .models import AccessChange, User
+from .models import DSL_ONLY_LINE_MANAGERS, AccessChange, User
 
 SUBJECT_TYPE = "user"
 FIELDS = ("first_name", "last_name", "email", "role", "agency", "line_manager", "deputy", "is_partnership_lead",
-          "is_active")
+          "is_designated_safeguarding_lead", "is_active")
 FOREIGN_KEYS = ("agency", "line_manager", "deputy")
 NAME_MAX_LENGTH = User._meta.get_field("first_name").max_length
 # On the audit chain these are named, never given: they are free text.
@@ -40,7 +40,7 @@ WORDS = {"first_name": "name", "last_name": "name", "email": "email"}
 
 
 # A change to any of these is checked with all of them: they must agree with each other.
-PLACE = ("role", "agency", "line_manager", "deputy", "is_partnership_lead")
+PLACE = ("role", "agency", "line_manager", "deputy", "is_partnership_lead", "is_designated_safeguarding_lead")
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,8 @@ def _check_place(person: User, proposed: dict[str, Any], fail) -> None:
             fail("deputy", error)
     if proposed.get("is_partnership_lead") and role != User.Role.PARTNERSHIP:
         fail("is_partnership_lead", "Only partnership (LSCB) staff can be the partnership lead")
+    if proposed.get("is_designated_safeguarding_lead") and (role != User.Role.LINE_MANAGER or agency_id is None):
+        fail("is_designated_safeguarding_lead", DSL_ONLY_LINE_MANAGERS.rstrip("."))
     if person.pk is not None:
         _check_people_they_manage(person, role, agency_id, fail)
 

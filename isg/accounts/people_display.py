@@ -15,7 +15,8 @@ from .models import User
 
 LABELS = {
     "name": "Name", "email": "Email address", "role": "Role", "agency": "Agency", "line_manager": "Line manager",
-    "deputy": "Deputy", "is_partnership_lead": "Partnership lead", "is_active": "Account",
+    "deputy": "Deputy", "is_partnership_lead": "Partnership lead",
+    "is_designated_safeguarding_lead": "Designated safeguarding lead", "is_active": "Account",
 }
 ORDER = tuple(LABELS)
 ROLE_LABELS = dict(User.Role.choices)

@@ -78,6 +78,12 @@ class PersonForm(ErrorSummaryMixin, forms.Form):
                   "records.",
     )
 
+    is_designated_safeguarding_lead = forms.BooleanField(
+        required=False, label="Designated safeguarding lead",
+        help_text="Line managers only: sees every decision of their agency waiting for approval or review, and may "
+                  "hand any of them to another approver.",
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("line_manager", "deputy"):
@@ -88,7 +94,8 @@ class PersonForm(ErrorSummaryMixin, forms.Form):
     def initial_for(cls, person: User) -> dict[str, Any]:
         return {"name": person.get_full_name(), "email": person.email, "role": person.role,
                 "agency": person.agency_id, "line_manager": person.line_manager_id, "deputy": person.deputy_id,
-                "is_partnership_lead": person.is_partnership_lead}
+                "is_partnership_lead": person.is_partnership_lead,
+                "is_designated_safeguarding_lead": person.is_designated_safeguarding_lead}
 
     def proposed(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -99,6 +106,7 @@ class PersonForm(ErrorSummaryMixin, forms.Form):
             "line_manager": data["line_manager"].pk if data["line_manager"] else None,
             "deputy": data["deputy"].pk if data["deputy"] else None,
             "is_partnership_lead": bool(data["is_partnership_lead"]),
+            "is_designated_safeguarding_lead": bool(data["is_designated_safeguarding_lead"]),
         }
 
 

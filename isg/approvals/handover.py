@@ -19,8 +19,8 @@ an email to the new approver, queued in the same transaction (isg/approvals/task
 
 Called by the People pages (isg/accounts/people.py, away.py); the approvals app may call it too.
 
-`hand_to` is the manager's own hand-over of one waiting item (the current approver, or the
-practitioner's line manager): to another line manager of the agency who may take it, with a reason.
+`hand_to` is the manager's own hand-over of one waiting item (the current approver, the
+practitioner's line manager, or the agency's designated safeguarding lead): to another line manager of the agency who may take it, with a reason.
 It moves the decision's revision from the one the manager saw, as an approver's answer does, so a
 hand-over racing an approval has exactly one winner and the loser is told it changed.
 """

@@ -516,6 +516,23 @@ def waiting_count(user: User) -> int:
             .exclude(decision__owner=user).count())
 
 
+def led_agency_waiting(user: User) -> list[Approval]:
+    """For an agency's designated safeguarding lead: the agency's waiting items that are someone
+    else's to act on (each may be handed over), the soonest due first."""
+    if not (user.is_authenticated and user.role == User.Role.LINE_MANAGER and user.is_designated_safeguarding_lead
+            and user.agency_id):
+        return []
+    approvals = (Approval.objects.filter(decision__agency_id=user.agency_id, decision__status__in=WAITING)
+                 .exclude(approver=user).exclude(decision__owner=user)
+                 .select_related("decision", "decision__owner", "approver"))
+    now = timezone.now()
+    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+    approvals = sorted(approvals, key=lambda a: (a.due_at or far, a.requested_at))
+    for approval in approvals:
+        approval.overdue = approval.due_at is not None and approval.due_at < now
+    return approvals
+
+
 def covering_for(user: User) -> list[User]:
     """The away managers whose deputy this person is: their waiting items come here."""
     if not user.is_authenticated or user.role != User.Role.LINE_MANAGER:

@@ -65,7 +65,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         approval.agency_name = agency.name if agency else ""
         approval.resubmitted = decision.pk in resubmitted  # returned with a question, and sent back
     context = {"waiting": waiting, "escalations": services.escalations_for(request.user), "show": show, "shows": SHOW,
-               "covering": services.covering_for(request.user)}
+               "covering": services.covering_for(request.user), "led": services.led_agency_waiting(request.user)}
     template = "approvals/queue.html#queue-results" if wants_fragment(request) else "approvals/queue.html"
     return render(request, template, context)
 

@@ -78,6 +78,7 @@ def test_nothing_changed_writes_nothing(org):
     ({"email": "deputy@example.org"}, "email", "Someone else already has this email address"),
     ({"first_name": "Pat <script>"}, "name", "markup"),
     ({"is_partnership_lead": True}, "is_partnership_lead", "Only partnership"),
+    ({"is_designated_safeguarding_lead": True}, "is_designated_safeguarding_lead", "Only a line manager"),
 ])
 def test_bad_changes_are_refused_by_field_and_change_nothing(org, change, field, message):
     names = {"pat": org.pat.pk, "deputy": org.deputy.pk, "practitioner": make_user(agency=org.agency).pk,
@@ -221,6 +222,18 @@ def test_making_someone_the_partnership_lead_needs_a_second_person(org):
     access_changes.access_change_confirm(change=change, actor=org.admin2)
     org.lscb.refresh_from_db()
     assert org.lscb.is_partnership_lead
+
+
+def test_making_a_manager_the_designated_safeguarding_lead_needs_a_second_person(org):
+    change = update(org.deputy, org.admin, is_designated_safeguarding_lead=True).access_change
+    assert change is not None  # it gives them the agency's waiting items
+    org.deputy.refresh_from_db()
+    assert not org.deputy.is_designated_safeguarding_lead
+    access_changes.access_change_confirm(change=change, actor=org.admin2)
+    org.deputy.refresh_from_db()
+    assert org.deputy.is_designated_safeguarding_lead
+    # Stepping down takes nothing from anyone else: at once.
+    assert update(org.deputy, org.admin, is_designated_safeguarding_lead=False).applied
 
 
 def test_a_line_manager_who_stops_being_one_hands_over_their_waiting_approvals(org):

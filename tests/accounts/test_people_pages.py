@@ -165,6 +165,21 @@ def test_a_change_that_gives_access_is_asked_for_and_shows_on_the_persons_page(a
     assert admin_browser.get(url)["Location"] == f"/admin-pages/people/{org.pat.pk}/"
 
 
+def test_naming_the_designated_safeguarding_lead_is_checked_then_asked_for(admin_browser, org):
+    manager = org.deputy
+    url = f"/admin-pages/people/{manager.pk}/change/"
+    assert "Designated safeguarding lead" in page(admin_browser, url)
+    data = edit_data(manager, is_designated_safeguarding_lead="on")
+    check = post(admin_browser, url, data).content.decode()
+    assert "Designated safeguarding lead" in check and 'id="needs-confirmation"' in check
+    assert 'name="is_designated_safeguarding_lead" value="on"' in check  # carried to the confirming post
+    post(admin_browser, url, {**data, "confirm": "1"})
+    manager.refresh_from_db()
+    assert not manager.is_designated_safeguarding_lead
+    body = page(admin_browser, f"/admin-pages/people/{manager.pk}/")
+    assert "Designated safeguarding lead: No → <strong>Yes</strong>" in body
+
+
 def test_a_bad_change_is_explained_with_the_error_summary(admin_browser, org):
     other = make_manager(agency=org.south)
     url = f"/admin-pages/people/{org.pat.pk}/change/"

@@ -100,6 +100,31 @@ def test_only_the_holder_or_the_practitioners_manager_may_hand_it_over(people, a
     assert client_for(people.manager).get(hand_over_url(awaiting)).status_code == 404
 
 
+def test_the_agencys_designated_safeguarding_lead_sees_what_waits_and_may_hand_it_over(people, awaiting):
+    # Percy neither holds it nor manages Pat: as the agency's lead he may still move it on.
+    assert client_for(people.peer).get(reverse("decisions:outcome", args=[awaiting.public_id])).status_code == 404
+    type(people.peer).objects.filter(pk=people.peer.pk).update(is_designated_safeguarding_lead=True)
+    people.peer.refresh_from_db()
+    assert may(people.peer, awaiting, "hand_over") and may(people.peer, awaiting, "view")
+    queue = client_for(people.peer).get(reverse("approvals:queue")).content.decode()
+    section = queue.split('id="agency-waiting"')[1].split("Escalated decisions still open")[0]
+    assert awaiting.case_reference in section and "Margaret Hughes" in section and hand_over_url(awaiting) in section
+    response = post_hand_over(client_for(people.peer), awaiting, {"to": people.boss.pk, "reason": "Margaret is off sick"})
+    assert response.status_code in (302, 303)
+    approval = Approval.objects.get(decision=awaiting)
+    assert approval.approver == people.boss and approval.routed_by == Approval.RoutedBy.HANDED_OVER
+    event = DecisionEvent.objects.filter(decision=awaiting).latest("pk")
+    assert event.actor == people.peer
+    # Another agency's lead has no say over it, and a lead never hands over what is no longer waiting.
+    type(people.outsider).objects.filter(pk=people.outsider.pk).update(is_designated_safeguarding_lead=True)
+    people.outsider.refresh_from_db()
+    assert not may(people.outsider, awaiting, "hand_over")
+    assert client_for(people.outsider).get(hand_over_url(awaiting)).status_code == 404
+    decide(client_for(people.boss), awaiting, "approve")
+    awaiting.refresh_from_db()
+    assert not may(people.peer, awaiting, "hand_over")
+
+
 def test_a_hand_over_racing_an_approval_has_one_winner(people, awaiting):
     seen = awaiting.revision
     services.decide(awaiting, people.manager, "approve", "Proportionate", seen)

@@ -24,7 +24,7 @@ from isg.approvals import demo
 from isg.approvals.models import Approval
 from isg.decisions.models import Decision
 from tests.engine.walks import EXTRA_WALKS
-from tests.factories import make_agency, make_user
+from tests.factories import make_agency, make_decision, make_manager, make_user
 
 from .conftest import assert_accessible, sign_in
 from .walking import guidance, record, start, walk
@@ -398,3 +398,36 @@ def test_every_approval_state_has_one_instruction_and_the_partnership_reads_each
             checked_axe.add(decision.status)
     for page in (*owners.values(), reader):
         page.context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_designated_safeguarding_lead_hands_over_an_item_waiting_for_someone_else(
+    browser, live_server, mailoutbox, javascript,
+):
+    """`director` leads safeguarding for the agency: `manager`'s waiting item is listed on her Approvals
+    page although it is not hers, and she hands it to `deputy` with a reason."""
+    team = make_team()
+    User.objects.filter(pk=team.director.pk).update(is_designated_safeguarding_lead=True)
+    deputy = make_manager(username="deputy", first_name="Dev", last_name="Desai", agency=team.manager.agency,
+                          line_manager=team.director, email="deputy@example.org")
+    waiting = make_decision(team.practitioner, "public_interest_share", submit=True, case_reference="LEAD-1")
+    assert waiting.approval.approver == team.manager
+    director = as_user(browser, live_server, "director", javascript)
+    director.goto(f"{live_server.url}/approvals/")
+    expect(director.locator("#queue-count")).to_have_text("0 decisions waiting for approval")
+    row = director.locator("tr", has_text="LEAD-1")
+    expect(row).to_contain_text("Margaret Hughes")
+    if javascript:
+        assert_accessible(director)
+    row.get_by_role("link", name="Hand over").click()
+    expect(director.locator("h1")).to_have_text("Hand it to another approver")
+    if javascript:
+        assert_accessible(director)
+    director.get_by_label("Dev Desai").check()
+    director.get_by_label("Why are you handing it over?").fill("Margaret is on a course all week")
+    director.get_by_role("button", name="Hand it over").click()
+    expect(director.locator(".govuk-notification-banner")).to_contain_text("You handed it to Dev Desai")
+    waiting.approval.refresh_from_db()
+    assert waiting.approval.approver == deputy
+    assert ["deputy@example.org"] in [m.to for m in mailoutbox]
+    director.context.close()

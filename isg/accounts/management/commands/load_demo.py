@@ -67,6 +67,7 @@ class Command(BaseCommand):
                 "agency": agency, "is_staff": person.get("is_staff", False),
                 "is_superuser": person.get("is_superuser", False),
                 "is_partnership_lead": person.get("is_partnership_lead", False),
+                "is_designated_safeguarding_lead": person.get("is_designated_safeguarding_lead", False),
                 # Approval emails go here (the console in development); demo addresses only.
                 "email": f"{person['username']}@example.org",
             },
