@@ -89,7 +89,8 @@ def leads_safeguarding_for(user, decision: Decision) -> bool:
 
 
 def _follow_ups_q(user) -> Q:
-    """Decisions whose follow-ups this person owns (a data protection officer's breach assessment)."""
+    """Decisions whose follow-ups this person owns (a colleague's action, a named review, a data
+    protection officer's breach assessment)."""
     if not apps.is_installed("isg.followups"):
         return Q(pk__in=[])
     follow_up = apps.get_model("followups", "FollowUp")
@@ -100,10 +101,12 @@ def visible_q(user) -> Q | None:
     """The filter for the decisions this user may read; None when they may read none."""
     if not _signed_in(user):
         return None
+    # A follow-up task someone owns (an action a colleague gave them, a review they were named for)
+    # lets them read the decision it belongs to: the task's link must open.
     if user.role == User.Role.PRACTITIONER:
-        return Q(owner=user)
+        return Q(owner=user) | _follow_ups_q(user)
     if user.role == User.Role.LINE_MANAGER:
-        return Q(owner=user) | _managed_q(user)
+        return Q(owner=user) | _managed_q(user) | _follow_ups_q(user)
     if user.role == User.Role.PARTNERSHIP:
         return ~Q(status__in=UNSUBMITTED)
     if user.role == User.Role.DATA_PROTECTION_OFFICER:

@@ -13,8 +13,9 @@ called by `decisions.services.decision_submit` (a local import, as it reaches ap
   username), else the practitioner; the words stay in the task's description.
 
 "Follow-up actions" is one free-text box ("who will do what, by when") with no owner or date the
-app can read, so it opens no task; instead the decision's owner (or their line manager) adds each action as a task of its own
-(`open_action`, the "Add a follow-up action" page): what, who (themself or a colleague of the
+app can read, so it opens no task by itself: the decision page shows those words with "Add them as
+follow-up actions" until one is added, and the decision's owner (or their line manager) adds each action
+as a task of its own (`open_action`, the "Add a follow-up action" page, which can start from the words): what, who (themself or a colleague of the
 decision's agency with a To do page) and by when. Each task is opened once per decision and date (the `source`
 column): submitting again after a return finds it; if the date changed, the open task moves and
 the move is on the decision's history (follow_up_moved); a completed one is left as it is.

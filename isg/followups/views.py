@@ -79,7 +79,10 @@ def add_action(request: HttpRequest, public_id: UUID) -> HttpResponse:
     refusal = services.action_refusal(decision)
     if refusal:
         return render(request, "followups/action_not_allowed.html", {"decision": decision, "message": refusal})
-    form = ActionForm(request.POST or None, initial={"token": uuid.uuid4(), "owner": str(request.user.pk)},
+    initial = {"token": uuid.uuid4(), "owner": str(request.user.pk)}
+    if request.GET.get("from") == "record":  # "Add them as follow-up actions": start from the record's own words
+        initial["description"] = (decision.record.get("follow_up") or "").strip()[:settings.ISG_MAX_TEXT_LENGTH]
+    form = ActionForm(request.POST or None, initial=initial,
                       owners=list(services.action_owners(decision)), actor=request.user)
     if request.method == "POST":
         if form.is_valid():

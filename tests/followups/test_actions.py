@@ -158,6 +158,9 @@ def test_the_owner_adds_one_for_a_colleague_who_sees_it_on_their_to_do_page(peop
     assert f'id="follow-up-{task.pk}"' in todo and "Follow-up action" in todo and WHAT in todo
     assert "Monday 9 March 2026, 17:00" in todo
     assert f'id="follow-up-{task.pk}"' not in client_for(people.practitioner).get(reverse("followups:todo")).content.decode()
+    # The task's link opens the decision for the colleague who must do it (they neither made nor manage it).
+    assert reverse("decisions:outcome", args=[decision.public_id]) in todo
+    assert client_for(people.peer).get(reverse("decisions:outcome", args=[decision.public_id])).status_code == 200
 
     history = owner.get(reverse("decisions:history", args=[decision.public_id])).content.decode()
     assert "Follow-up opened" in history and "Follow-up action" in history and "Percy Peer" in history
@@ -285,3 +288,26 @@ def test_the_pdf_lists_the_action_among_the_tasks(people, decision):  # noqa: F8
                          due_on=datetime.date(2026, 3, 9), token=uuid.uuid4())
     text = " ".join(pages_text(render_decision_pdf(decision, exported_by=people.practitioner).pdf))
     assert "Follow-up action Percy Peer 9 March 2026, 17:00 Not yet" in text[text.index("Tasks after the decision"):]
+
+
+def test_the_records_own_follow_up_words_are_offered_as_a_task_until_one_is_added(people, decision):  # noqa: F811
+    written = "Ask the school for the attendance record\nTell the GP <b>by Friday</b>"
+    Decision.objects.filter(pk=decision.pk).update(record={**decision.record, "follow_up": written})
+    owner = client_for(people.practitioner)
+    outcome_url = reverse("decisions:outcome", args=[decision.public_id])
+    page = owner.get(outcome_url).content.decode()
+    box = page.split('id="written-follow-up"')[1].split("</div>")[0]
+    assert "Ask the school for the attendance record<br>Tell the GP &lt;b&gt;by Friday&lt;/b&gt;" in box
+    assert "Nobody is reminded of these until each has an owner and a due date" in box
+    assert f"{add_url(decision)}?from=record" in box
+    # The add page starts from the record's words, for the owner to make into one action.
+    form = owner.get(f"{add_url(decision)}?from=record").content.decode()
+    assert escape(written) in form.split('name="description"')[1].split("</textarea>")[0]
+    assert escape(written) not in owner.get(add_url(decision)).content.decode()
+    assert post(owner, decision, owner=str(people.practitioner.pk)).status_code == 302
+    page = owner.get(outcome_url).content.decode()
+    assert 'id="written-follow-up"' in page and "Nobody is reminded of these" not in page
+    # The partnership reads the decision (the record's words are in its record) but is offered no task.
+    reader = client_for(make_user(username="lscb", role="partnership", agency=None))
+    read = reader.get(outcome_url)
+    assert read.status_code == 200 and "?from=record" not in read.content.decode()
