@@ -9,7 +9,6 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-
 DSL_ONLY_LINE_MANAGERS = "Only a line manager of an agency can be its designated safeguarding lead."
 
 
