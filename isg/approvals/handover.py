@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from isg.accounts.away import sync_away_flags
 from isg.accounts.models import AwayPeriod, User
 from isg.decisions import history, lifecycle
 from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
@@ -115,8 +116,6 @@ def start_due_away_periods(today: datetime.date | None = None) -> int:
     the approvals still waiting for anyone whose period covers today: those whose period starts
     today, and any a missed day left behind. Running it again the same day changes nothing.
     """
-    from isg.accounts.away import sync_away_flags
-
     today = today or timezone.localdate()
     sync_away_flags(today)
     moved = 0
