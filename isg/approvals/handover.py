@@ -17,7 +17,8 @@ approval is still routed to `user` and still waiting, so a decision approved mea
 run changes nothing), a `handed_over` event in the decision's history (so on the audit chain) and
 an email to the new approver, queued in the same transaction (isg/approvals/tasks.py).
 
-Called by the People pages (isg/accounts/people.py, away.py); the approvals app may call it too.
+Called when the People pages (isg/accounts/people.py, away.py) say a manager stops holding approvals
+(the accounts' `stops_holding_approvals` signal, answered in signals.py); the approvals app may call it too.
 
 `hand_to` is the manager's own hand-over of one waiting item (the current approver, the
 practitioner's line manager, or the agency's designated safeguarding lead): to another line manager of the agency who may take it, with a reason.
