@@ -387,7 +387,6 @@ def answer_return(decision: Decision, actor: User, answer: str, revision: int) -
     return decision
 
 
-
 def require_answered(decision: Decision) -> None:
     if pending_question(decision) is not None:
         raise ReturnNotAnswered(decision.public_id)
