@@ -8,7 +8,7 @@ urlpatterns = [
     path("", include("isg.ops.urls")),  # /healthz, /readyz, /healthz/worker: public, JSON, no personal data
     path("accounts/", include("isg.accounts.urls")),
     path("sso/", include("isg.sso.urls")),  # single sign-on (isg/sso): 404 unless configured
-    path("decisions/", include("isg.decisions.urls")),
+    path("decisions/", include("isg.approvals.decision_urls")),  # the walk (isg/decisions) and its approval
     path("approvals/", include("isg.approvals.urls")),
     path("disclosures/", include("isg.disclosures.urls")),  # what was shared after a decision, who was told
     path("to-do/", include("isg.followups.urls")),

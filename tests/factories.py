@@ -90,6 +90,7 @@ def make_decision(owner: User, outcome: str = "outcome_share_with_consent", *, s
     """A decision walked through the services (no client) towards `outcome` (a tests/engine/walks.py
     WALKS key), stopping after `upto` answers if given; submitted when `submit`. `text`, if given, is written into the summary and every
     rationale: a canary a page must never show to someone who may not see this decision."""
+    from isg.approvals.submission import decision_submit
     from isg.decisions import services
     from isg.flowchart.services import current_flowchart
     from tests.decisions.helpers import FIELD_VALUES
@@ -113,7 +114,7 @@ def make_decision(owner: User, outcome: str = "outcome_share_with_consent", *, s
                                  step=step(node_id, answer), revision=decision.revision)
     decision.refresh_from_db()
     if submit:
-        services.decision_submit(decision=decision, actor=owner, revision=decision.revision)
+        decision_submit(decision=decision, actor=owner, revision=decision.revision)
         decision.refresh_from_db()
     return decision
 

@@ -7,8 +7,9 @@ period covers today:
   step here when a period is added or ended, and every day by
   `isg.approvals.handover.start_due_away_periods` (run it from a daily timer until the housekeeping
   scheduler does: `manage.py away start-due`);
-- approvals already waiting for them are handed over (isg/approvals/handover.py): to their deputy,
-  else their own line manager, else their agency's queue. Ending a period early does not take them back.
+- approvals already waiting for them are handed over (isg/approvals/handover.py, through the signal
+  in signals.py): to their deputy, else their own line manager, else their agency's queue. Ending a
+  period early does not take them back.
 
 On the audit chain: `away_period_added` and `away_period_ended` (the period's id and dates, never
 its reason), and `away_began` / `away_over` when the flag changes.
@@ -28,6 +29,7 @@ from isg.audit.models import AuditEvent
 from isg.lib.text import validate_one_line_plain_text
 
 from .models import AwayPeriod, User
+from .signals import hand_over_approvals
 
 SUBJECT_TYPE = "user"
 REASON_MAX_LENGTH = AwayPeriod._meta.get_field("reason").max_length
@@ -56,9 +58,7 @@ def away_period_add(
                      })
         now_away = sync_away_flag(user, today=today, actor=set_by)
         if now_away:
-            from isg.approvals.handover import hand_over_waiting
-
-            hand_over_waiting(user, reason="away", actor=set_by)
+            hand_over_approvals(user, reason="away", actor=set_by)
     return period
 
 

@@ -29,6 +29,7 @@ from isg.lib.text import validate_one_line_plain_text
 
 from .line_management import AGENCY_ROLES, OPTIONAL_AGENCY_ROLES, check_deputy, check_line_manager
 from .models import DSL_ONLY_LINE_MANAGERS, AccessChange, User
+from .signals import hand_over_approvals
 
 SUBJECT_TYPE = "user"
 FIELDS = ("first_name", "last_name", "email", "role", "agency", "line_manager", "deputy", "is_partnership_lead",
@@ -177,9 +178,7 @@ def apply(*, person: User, changes: dict[str, list[Any]], actor: User,
         reason = _stops_managing(before, proposed)
         handed_over = 0
         if reason:
-            from isg.approvals.handover import hand_over_waiting
-
-            handed_over = hand_over_waiting(person, reason=reason, actor=actor)
+            handed_over = hand_over_approvals(person, reason=reason, actor=actor)
         action = AuditEvent.Action.PERSON_CHANGED
         if set(made) == {"is_active"}:
             action = AuditEvent.Action.PERSON_REACTIVATED if proposed["is_active"] else AuditEvent.Action.PERSON_DEACTIVATED

@@ -18,10 +18,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from isg.approvals.handover import WAITING
-from isg.approvals.models import Approval
-from isg.approvals.services import route_approver
-
 from . import invitations, people, people_display, two_factor
 from .access_changes import grants_access
 from .line_management import RoutingCheck, left_without_approver, routes_nowhere
@@ -98,23 +94,7 @@ def person_page(request: HttpRequest, user_id: int) -> HttpResponse:
         "awaiting_setup": invitation is not None and not invitation.accepted_at and not person.has_usable_password(),
         "has_second_factor": two_factor.has_device(person),
         "routes_nowhere": routes_nowhere(person),
-        "approver": _approver_words(person),
-        "waiting_approvals": _waiting_approvals(person),
     })
-
-
-def _approver_words(person: User) -> str:
-    if not person.can_make_decisions:
-        return ""
-    approver, routed_by = route_approver(person)
-    if approver is not None:
-        return f"{approver.display_name} ({'their line manager' if routed_by == 'line_manager' else 'deputy'})"
-    return "Any line manager of their agency (the agency's queue)"
-
-
-def _waiting_approvals(person: User) -> int:
-    return Approval.objects.filter(Q(approver=person) | Q(escalated_to=person),
-                                   decision__status__in=WAITING).count()
 
 
 @require_http_methods(["GET", "POST"])
@@ -158,7 +138,7 @@ def _check_page(request: HttpRequest, person: User, form: PersonForm, changes, p
         "needs_confirmation": grants_access(person, changes),
         "routes_nowhere": routes_nowhere(after),
         "left_without_approver": left_without_approver(person) if stops_managing else [],
-        "waiting_approvals": _waiting_approvals(person) if stops_managing else 0,
+        "stops_managing": stops_managing,
     })
 
 
@@ -198,7 +178,7 @@ def person_deactivate(request: HttpRequest, user_id: int) -> HttpResponse:
                                   f"everywhere. {moved} waiting approval{'s' if moved != 1 else ''} handed over.")
         return redirect("people:person", person.pk)
     return render(request, "accounts/people/deactivate.html", {
-        "person": person, "waiting_approvals": _waiting_approvals(person),
+        "person": person,
         "left_without_approver": left_without_approver(person),
         "reports": person.direct_reports.filter(is_active=True).count(),
         "is_self": person.pk == request.user.pk,

@@ -18,7 +18,7 @@ from isg.decisions.models import Decision
 from isg.engine import replay
 from isg.flowchart.services import flowchart_for
 
-from . import services
+from . import services, submission
 from .models import Approval
 
 PREFIX = "DEMO-"
@@ -127,7 +127,7 @@ def submitted(owner: User, case_reference: str, walk_name: str) -> Decision:
     record = {f.id: _value(f) for f in flowchart.terminal.fields
               if f.is_required(answer=None, state=decision.state, values={})}
     walk.decision_save_record(decision=decision, actor=owner, record=record, revision=decision.revision)
-    return walk.decision_submit(decision=decision, actor=owner, revision=decision.revision)
+    return submission.decision_submit(decision=decision, actor=owner, revision=decision.revision)
 
 
 def _step(node_id: str, answer: str, decision: Decision | None = None):

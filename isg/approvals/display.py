@@ -10,6 +10,7 @@ from django.utils import timezone
 from isg.decisions.display import answer_rows
 from isg.decisions.models import Decision, DecisionEvent
 from isg.engine import ADVICE, URGENT_NODE
+from isg.followups.models import FollowUp
 
 from . import services
 from .models import Approval
@@ -110,8 +111,6 @@ def approval_status(decision: Decision, flowchart) -> ApprovalStatus:
     )
     status.overdue = bool(approval and approval.due_at and approval.due_at < timezone.now() and decision.is_waiting)
     if decision.status == Decision.Status.DISAGREED:
-        from isg.followups.models import FollowUp
-
         status.breach = decision.follow_ups_due.filter(kind=FollowUp.Kind.BREACH_ASSESSMENT).select_related(
             "owner").first()
     for event in events:

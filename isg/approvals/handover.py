@@ -17,7 +17,8 @@ approval is still routed to `user` and still waiting, so a decision approved mea
 run changes nothing), a `handed_over` event in the decision's history (so on the audit chain) and
 an email to the new approver, queued in the same transaction (isg/approvals/tasks.py).
 
-Called by the People pages (isg/accounts/people.py, away.py); the approvals app may call it too.
+Called when the People pages (isg/accounts/people.py, away.py) say a manager stops holding approvals
+(the accounts' `stops_holding_approvals` signal, answered in signals.py); the approvals app may call it too.
 
 `hand_to` is the manager's own hand-over of one waiting item (the current approver, the
 practitioner's line manager, or the agency's designated safeguarding lead): to another line manager of the agency who may take it, with a reason.
@@ -34,6 +35,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from isg.accounts.away import sync_away_flags
 from isg.accounts.models import AwayPeriod, User
 from isg.decisions import history, lifecycle
 from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
@@ -115,8 +117,6 @@ def start_due_away_periods(today: datetime.date | None = None) -> int:
     the approvals still waiting for anyone whose period covers today: those whose period starts
     today, and any a missed day left behind. Running it again the same day changes nothing.
     """
-    from isg.accounts.away import sync_away_flags
-
     today = today or timezone.localdate()
     sync_away_flags(today)
     moved = 0

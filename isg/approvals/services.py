@@ -32,11 +32,13 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from isg.access.services import may
 from isg.accounts.models import User
 from isg.decisions import history, lifecycle
 from isg.decisions.models import WAITING_STATUSES, Decision, DecisionEvent
 from isg.decisions.services import StaleDecision
 from isg.flowchart.services import flowchart_for
+from isg.followups import services as followups
 
 from . import deadlines, policy, tasks
 from .models import Approval
@@ -152,7 +154,7 @@ def _due(decision: Decision, asked_at: datetime.datetime) -> datetime.datetime |
     return None
 
 
-# -- submit (called by isg.decisions.services.decision_submit, inside its transaction) ----------
+# -- submit (called by submission.decision_submit, inside its transaction) ----------
 
 
 def submit_for_approval(decision: Decision, actor: User, *, resubmission: bool = False) -> Approval:
@@ -342,17 +344,13 @@ def decide(
             payload.update(review_owner=review_owner or decision.owner.display_name, review_date=review_date.isoformat())
         _record(decision, actor, kind, **payload)
         if transition.result == "not_approved":
-            from isg.followups import services as followups
-
             followups.open_review(decision, actor, owner=decision.owner, description=review_owner, due_on=review_date)
         if transition.result == "approved":
-            from isg.followups import services as followups
-
             followups.open_from_record(decision, actor)  # telling the person: due once the sharing may go ahead
         if transition.breach_assessment:
-            from isg.followups import services as followups
-
-            followups.open_breach_assessment(decision, actor, lessons=reason)
+            assessment = followups.open_breach_assessment(decision, actor, lessons=reason)
+            if assessment.owner is not None:
+                _mail(assessment.owner, "breach_assessment", decision)
         _mail(decision.owner, transition.result, decision)
     return transition
 
@@ -380,8 +378,6 @@ def return_for_information(decision: Decision, actor: User, question: str, revis
 def answer_return(decision: Decision, actor: User, answer: str, revision: int) -> Decision:
     """The practitioner's reply to the approver's question. Kept in the history, never overwritten."""
     answer = _words(answer, "Enter your answer to the question")
-    from isg.access.services import may
-
     if not may(actor, decision, "edit"):
         raise NotAllowed(decision.public_id)
     with transaction.atomic():
@@ -389,13 +385,6 @@ def answer_return(decision: Decision, actor: User, answer: str, revision: int) -
         _transition(decision, revision, Status.RETURNED, Status.RETURNED)
         _record(decision, actor, Kind.RETURN_ANSWERED, answer=answer)
     return decision
-
-
-def resubmit(decision: Decision, actor: User, revision: int) -> Decision:
-    """Send a returned, answered decision back for approval (through the walk's submit)."""
-    from isg.decisions.services import decision_submit
-
-    return decision_submit(decision=decision, actor=actor, revision=revision)
 
 
 def require_answered(decision: Decision) -> None:

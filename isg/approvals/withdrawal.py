@@ -32,6 +32,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from isg.access.services import may
 from isg.accounts.models import User
 from isg.decisions import history, lifecycle
 from isg.decisions.models import Decision, DecisionEvent
@@ -92,8 +93,6 @@ def why_not(decision: Decision) -> str:
 
 def may_withdraw(user: User, decision: Decision) -> bool:
     """Whether `user` may withdraw `decision` now: its owner, before anything was shared."""
-    from isg.access.services import may
-
     return may(user, decision, "edit") and not why_not(decision)
 
 
@@ -102,8 +101,6 @@ def withdraw(decision: Decision, actor: User, reason: str, revision: int) -> Dec
     ReasonRequired (no reason, or one the text rules refuse), CannotWithdraw (shared, or not in a
     state to withdraw) or StaleDecision (it changed since the owner saw it: a second click, or an
     approver acting first)."""
-    from isg.access.services import may
-
     if not may(actor, decision, "edit"):
         raise NotAllowed(decision.public_id)
     reason = (reason or "").strip() if isinstance(reason, str) else ""

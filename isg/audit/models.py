@@ -68,7 +68,7 @@ class AuditEvent(models.Model):
         FOLLOW_UP_OPENED = "follow_up_opened", "Follow-up opened"
         FOLLOW_UP_COMPLETED = "follow_up_completed", "Follow-up completed"
         FOLLOW_UP_MOVED = "follow_up_moved", "Follow-up due date moved"
-        # The daily reminder (isg/followups/digest.py): subject "user"; payload the day and counts only.
+        # The daily reminder (isg/approvals/digest.py): subject "user"; payload the day and counts only.
         DIGEST_SENT = "digest_sent", "Daily reminder sent"
         # Scheduled housekeeping (isg/housekeeping): subject "housekeeping", id the job's name; payload
         # the slot, the run's id, counts and an exception type only.

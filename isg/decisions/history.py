@@ -39,6 +39,7 @@ from typing import Any
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from isg.access.services import may
 from isg.audit import services as audit
 from isg.audit.chain import canonical_time, normalise_payload
 from isg.audit.models import AuditEvent
@@ -126,7 +127,6 @@ def amend(*, decision: Decision, actor, reason: str, text: str) -> Amendment:
     not). Raises NotAmendable for a decision that can still be edited (draft, returned) or was
     superseded, PermissionError for anyone else, ValueError for an empty reason or text.
     """
-    from isg.access.services import may  # access reads decisions' models: import it late
     if not reason.strip() or not text.strip():
         raise ValueError("an amendment needs a reason and the corrected text")
     if decision.status in (Decision.Status.DRAFT, Decision.Status.RETURNED, Decision.Status.SUPERSEDED):

@@ -217,56 +217,24 @@ def decision_gaps(decision: Decision, flowchart: Flowchart | None = None) -> lis
     return gaps
 
 
-def decision_submit(*, decision: Decision, actor, revision: int) -> Decision:
-    """Record the decision with its computed outcome. Raises IncompleteDecision listing every gap.
+def decision_record_submission(*, decision: Decision, actor, revision: int, outcome: str, status: str,
+                               mode: str, declared: str) -> None:
+    """Write a submission: the outcome, the status it moves to and the approval mode, with its event.
 
-    An outcome that needs approval goes to an approver (isg/approvals); an unresolved one
-    (outcome_seek_advice) stays open, escalated; a returned decision goes back once the
-    approver's question has an answer. A follow-up that settles an escalated decision resolves it.
+    Called inside the transaction of `isg.approvals.submission.decision_submit`, which checks the
+    gaps, chooses the status and routes the decision to an approver. A resubmission keeps the first
+    submission's time: a retrospective approval's clock runs from it.
     """
-    from isg.approvals import services as approvals  # approvals imports this module
-
-    flowchart = flowchart_for(decision.flowchart_id)
-    gaps = decision_gaps(decision, flowchart)
     resubmission = decision.status == Decision.Status.RETURNED
-    if resubmission and approvals.pending_question(decision) is not None:
-        gaps.append(Gap(None, "approval", "return_answer", "Answer the approver's question before you submit again"))
-    if gaps:
-        raise IncompleteDecision(gaps)
-    outcome = flowchart.outcome_for(decision.state)
-    mode = outcome.approval_mode_for(decision.state)
-    # From 1.2 the outcome rule declares the mode; before it, an emergency's approval came afterwards
-    # but the decision still waited as "awaiting approval", and displays as it was made.
-    declared = mode if outcome.approval_modes else ""
-    if declared == "after_sharing":
-        status = Decision.Status.AWAITING_REVIEW
-    elif mode != "none":
-        status = Decision.Status.AWAITING_APPROVAL
-    elif outcome.id == approvals.SEEK_ADVICE:
-        status = Decision.Status.ESCALATED
-    else:
-        status = Decision.Status.RECORDED
-    now = timezone.now()
-    # A resubmission keeps the first submission's time: a retrospective approval's clock runs from it.
-    submitted_at = decision.submitted_at if resubmission and decision.submitted_at else now
+    submitted_at = decision.submitted_at if resubmission and decision.submitted_at else timezone.now()
     kind = DecisionEvent.Kind.RESUBMITTED if resubmission else DecisionEvent.Kind.SUBMITTED
-    with transaction.atomic():
-        _update(
-            decision, revision, status=status, outcome=outcome.id,
-            requires_approval=mode != "none", approval_mode=declared, submitted_at=submitted_at,
-        )
-        decision.status, decision.outcome, decision.submitted_at = status, outcome.id, submitted_at
-        decision.requires_approval, decision.approval_mode = mode != "none", declared
-        history.record(decision, actor, kind, None, outcome=outcome.id, state=decision.state, approval_mode=mode)
-        if status in lifecycle.WAITING:
-            approvals.submit_for_approval(decision, actor, resubmission=resubmission)
-        elif status == Decision.Status.ESCALATED:
-            approvals.open_escalation(decision, actor)
-        approvals.resolve_followed(decision, actor)
-        from isg.followups import services as followups  # followups imports decisions
-
-        followups.open_from_record(decision, actor)
-    return decision
+    _update(
+        decision, revision, status=status, outcome=outcome,
+        requires_approval=mode != "none", approval_mode=declared, submitted_at=submitted_at,
+    )
+    decision.status, decision.outcome, decision.submitted_at = status, outcome, submitted_at
+    decision.requires_approval, decision.approval_mode = mode != "none", declared
+    history.record(decision, actor, kind, None, outcome=outcome, state=decision.state, approval_mode=mode)
 
 
 # -- internals ----------------------------------------------------------------------------------

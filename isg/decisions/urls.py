@@ -1,8 +1,10 @@
+"""The walk's pages, under /decisions/ in the "decisions" namespace. The namespace's other pages (check
+answers, outcome, history, amend) show the approval and what came after, so they are isg/approvals'
+and isg/approvals/decision_urls.py puts the namespace together."""
+
 from django.urls import path
 
-from . import history_views, views
-
-app_name = "decisions"
+from . import views
 
 urlpatterns = [
     path("", views.my_decisions, name="mine"),
@@ -13,8 +15,4 @@ urlpatterns = [
     path("<uuid:public_id>/urgent/", views.urgent, name="urgent"),
     path("<uuid:public_id>/urgent/press/", views.press_urgent, name="press-urgent"),
     path("<uuid:public_id>/restart/", views.restart, name="restart"),
-    path("<uuid:public_id>/check/", views.check_answers, name="check"),
-    path("<uuid:public_id>/outcome/", views.outcome, name="outcome"),
-    path("<uuid:public_id>/history/", history_views.decision_history, name="history"),
-    path("<uuid:public_id>/amend/", history_views.amend, name="amend"),
 ]

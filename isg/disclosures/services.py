@@ -27,6 +27,8 @@ from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
 from isg.directory.models import Organisation
 from isg.flowchart.services import current_flowchart, flowchart_for
+from isg.followups import services as followups
+from isg.followups.models import FollowUp
 
 from .models import Share, Telling
 
@@ -285,8 +287,6 @@ def record_telling(
             history.record(decision, actor, Kind.TELLING_RECORDED, **_telling_payload(decision, telling))
             _close_reconsider_tasks(decision, actor, told=told)
             if not told:
-                from isg.followups import services as followups
-
                 telling.follow_up = followups.open_reconsider_telling(
                     decision, actor, owner=decision.owner, due_on=reconsider_by)
                 Telling.objects.filter(pk=telling.pk).update(follow_up=telling.follow_up)
@@ -301,9 +301,6 @@ def record_telling(
 def _close_reconsider_tasks(decision: Decision, actor: User, *, told: bool) -> None:
     """The owner's open tasks to reconsider telling are done: they were told, or a new date replaces them.
     Told: the task to tell them (opened from the record's "inform by" date) is done too."""
-    from isg.followups import services as followups
-    from isg.followups.models import FollowUp
-
     note = ("Recorded that the person was told." if told
             else "Recorded again that the person is not told for now, with a new date to reconsider.")
     kinds = [FollowUp.Kind.RECONSIDER_TELLING, *([FollowUp.Kind.INFORM] if told else [])]

@@ -1,7 +1,7 @@
 """Opening and completing follow-ups: each on the decision's history (and so its audit chain).
 
 `open_from_record(decision, actor)` turns the dates a submitted decision's record names into tasks,
-called by `decisions.services.decision_submit` (a local import, as it reaches approvals):
+called by `approvals.submission.decision_submit`:
 
 - "When they will be told" (inform_person, inform_by): kind inform, owned by the practitioner,
   once the sharing may go ahead: at submission, or, where approval comes before sharing, when it is
@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from isg.access.services import may
 from isg.accounts.models import User
 from isg.decisions import history
 from isg.decisions.models import Decision, DecisionEvent
@@ -179,20 +180,16 @@ def open_from_record(decision: Decision, actor: User) -> list[FollowUp]:
 def open_breach_assessment(decision: Decision, actor: User, *, lessons: str) -> FollowUp:
     """An approver disagreed after sharing: the data protection officer assesses a possible breach
     (UK GDPR Article 33: 72 hours), asks the recipient to delete what went beyond need, and the
-    lessons are recorded. The share itself stands: a referral is never withdrawn."""
+    lessons are recorded. The share itself stands: a referral is never withdrawn. The approver's
+    answer that opens it (isg/approvals) emails the officer."""
     officer = data_protection_officer_for(decision)
     due_at = timezone.now() + datetime.timedelta(hours=settings.ISG_BREACH_ASSESSMENT_HOURS)
-    follow_up = _open(
+    return _open(
         decision, actor, FollowUp.Kind.BREACH_ASSESSMENT, owner=officer, due_at=due_at,
         description=("Assess whether sharing beyond what was needed is a personal data breach to report to the "
                      "ICO within 72 hours; ask the recipient to delete anything beyond what was needed. "
                      f"The reviewer's lessons: {lessons}"),
     )
-    if officer is not None:
-        from isg.approvals import tasks
-
-        tasks.send_notification.enqueue("breach_assessment", officer.pk, str(decision.public_id))
-    return follow_up
 
 
 def open_review(decision: Decision, actor: User, *, owner: User, description: str,
@@ -254,8 +251,6 @@ def open_action(*, decision: Decision, actor: User, owner: User, description: st
     `due_on`. The owner or their line manager adds one (access "follow_up"); a colleague given it is emailed (a link only). Once
     per form `token`: a repeated post returns the first task with `already_opened` set. Raises
     ActionRefused, changing nothing."""
-    from isg.access.services import may  # access reads followups' models: import it late
-
     if not may(actor, decision, "follow_up"):
         raise ActionRefused("Only the person who made the decision, or their line manager, can add follow-up "
                             "actions to it.")

@@ -76,7 +76,7 @@ def sign_in_log_cleanup(now: datetime.datetime) -> dict[str, int]:
 
 
 def send_digests(now: datetime.datetime) -> dict[str, int]:
-    from isg.followups.digest import send_digests as send
+    from isg.approvals.digest import send_digests as send
 
     summary = send(now)
     return {"sent": summary.sent, "already": summary.already, "no_address": summary.no_address}

@@ -74,7 +74,7 @@ JOBS: tuple[Job, ...] = (
     Job("sign_in_log_cleanup", "isg.housekeeping.jobs:sign_in_log_cleanup", daily_at=_daily(3, 0),
         about="Remove expired sign-in attempts and old sign-in failure logs (django-axes)."),
     Job("send_digests", "isg.housekeeping.jobs:send_digests", daily_at=_daily(7, 0),
-        about="Email each person what is due from them today or overdue (isg/followups/digest.py)."),
+        about="Email each person what is due from them today or overdue (isg/approvals/digest.py)."),
 )
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from isg.approvals import services
+from isg.approvals import services, submission
 from isg.decisions import services as decisions
 from isg.decisions.models import DecisionEvent
 from isg.flowchart.services import current_flowchart
@@ -43,7 +43,7 @@ def resubmit(decision, practitioner) -> None:
     decision.refresh_from_db()
     services.answer_return(decision, practitioner, "The mother and a lodger", decision.revision)
     decision.refresh_from_db()
-    services.resubmit(decision, practitioner, decision.revision)
+    submission.resubmit(decision, practitioner, decision.revision)
     decision.refresh_from_db()
 
 

@@ -12,8 +12,9 @@ from django.test import Client
 
 from isg.approvals import services, tasks
 from isg.approvals.models import Approval
+from isg.approvals.submission import decision_submit, resubmit
 from isg.decisions.models import Decision, DecisionEvent
-from isg.decisions.services import DecisionNotEditable, StaleDecision, decision_submit
+from isg.decisions.services import DecisionNotEditable, StaleDecision
 from tests.factories import make_user
 
 from .conftest import assert_no_personal_details, client_for, submit, submitted
@@ -186,7 +187,7 @@ def test_return_answer_resubmit_then_approve_keeps_every_step_in_the_history(peo
         services.answer_return(awaiting, people.manager, "I answer for them", awaiting.revision)
     services.answer_return(awaiting, people.practitioner, "Mother and a lodger", awaiting.revision)
     assert services.pending_question(awaiting) is None
-    services.resubmit(awaiting, people.practitioner, awaiting.revision)
+    resubmit(awaiting, people.practitioner, awaiting.revision)
     assert awaiting.status == Status.AWAITING_APPROVAL
     assert mail.outbox[-1].to == ["manager@example.org"]
     assert mail.outbox[-1].subject == "A decision is waiting for your approval again"

@@ -32,13 +32,13 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from isg.accounts.models import User
+from isg.approvals.digest import SUBJECT as DIGEST_SUBJECT
+from isg.approvals.digest import send_digests
 from isg.approvals.handover import start_due_away_periods
 from isg.approvals.models import Approval
 from isg.approvals.services import escalate_overdue
 from isg.decisions.models import Decision
 from isg.directory.models import Organisation
-from isg.followups.digest import SUBJECT as DIGEST_SUBJECT
-from isg.followups.digest import send_digests
 from isg.followups.models import FollowUp
 from tests.factories import make_decision, make_manager
 from tests.records.reading import pages_text

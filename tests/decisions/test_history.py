@@ -133,6 +133,7 @@ def test_the_outcome_page_links_to_the_history(signed_in):
 
 def test_the_history_shows_a_return_with_its_question_the_reply_and_the_approval(signed_in, practitioner):
     from isg.approvals import services as approvals
+    from isg.approvals.submission import resubmit
 
     manager = make_user(role=User.Role.LINE_MANAGER, agency=practitioner.agency, first_name="Mo", last_name="Manager")
     practitioner.line_manager = manager
@@ -143,7 +144,7 @@ def test_the_history_shows_a_return_with_its_question_the_reply_and_the_approval
     assert decision.status == Decision.Status.AWAITING_APPROVAL
     approvals.return_for_information(decision, manager, "Who else knows about the bruising?", decision.revision)
     approvals.answer_return(decision, practitioner, "Only the school nurse", decision.revision)
-    approvals.resubmit(decision, practitioner, decision.revision)
+    resubmit(decision, practitioner, decision.revision)
     approvals.approve(decision, manager, "Proportionate and necessary", decision.revision)
     page = text(signed_in.get(f"/decisions/{decision.public_id}/history/"))
     for words in ("Returned for more information", "Question Who else knows about the bruising?", "Mo Manager,",

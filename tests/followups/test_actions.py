@@ -13,10 +13,10 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
+from isg.approvals.digest import SUBJECT as DIGEST_SUBJECT
+from isg.approvals.digest import send_digests
 from isg.decisions.models import Decision, DecisionEvent
 from isg.followups import services
-from isg.followups.digest import SUBJECT as DIGEST_SUBJECT
-from isg.followups.digest import send_digests
 from isg.followups.models import FollowUp
 from isg.lib.text import CONTROL_MESSAGE, MARKUP_MESSAGE
 from tests.approvals.conftest import client_for, csrf_from, people, ready_to_submit, submitted  # noqa: F401

@@ -11,8 +11,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from isg.approvals.digest import send_digests
 from isg.audit.models import AuditEvent
-from isg.followups.digest import send_digests
 from isg.followups.models import DigestSent, FollowUp
 from tests.approvals.conftest import people, submitted  # noqa: F401  (fixtures)
 from tests.factories import make_user
@@ -97,7 +97,7 @@ def test_each_send_is_on_the_audit_chain_with_counts_only(people, decision, cloc
 
 def test_a_failed_send_is_tried_again_next_run(people, decision, clock, monkeypatch):  # noqa: F811
     task(decision, people.practitioner, datetime.datetime(2026, 3, 1, 17, 0, tzinfo=datetime.UTC))
-    import isg.followups.digest as digest
+    import isg.approvals.digest as digest
 
     def refuse(*args, **kwargs):
         raise OSError("mail server down")

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from isg.approvals import services as approvals
+from isg.approvals.submission import decision_submit
 from isg.decisions import services as decisions
 from isg.decisions.models import DecisionEvent
 from isg.followups import services as followups
@@ -27,7 +28,7 @@ def submit(decision, actor, **record):
         decisions.decision_save_record(decision=decision, actor=actor, record={**decision.record, **record},
                                        revision=decision.revision)
         decision.refresh_from_db()
-    decisions.decision_submit(decision=decision, actor=actor, revision=decision.revision)
+    decision_submit(decision=decision, actor=actor, revision=decision.revision)
     decision.refresh_from_db()
     return decision
 

@@ -9,8 +9,8 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 
+from isg.approvals.digest import SUBJECT
 from isg.audit.models import AuditEvent
-from isg.followups.digest import SUBJECT
 from isg.housekeeping import jobs as job_functions
 from isg.housekeeping.models import Run
 from isg.housekeeping.schedule import JOBS, Job, job_named

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from isg.approvals import services as approvals
+from isg.approvals.submission import decision_submit
 from isg.audit.models import AuditEvent
 from isg.decisions import history
 from isg.decisions import services as walk
@@ -28,7 +29,7 @@ def submitted(owner, outcome: str, *, case_reference: str, years_ago: float, rec
     if record:
         walk.decision_save_record(decision=decision, actor=owner, record=dict(RECORD), revision=decision.revision)
         decision.refresh_from_db()
-    walk.decision_submit(decision=decision, actor=owner, revision=decision.revision)
+    decision_submit(decision=decision, actor=owner, revision=decision.revision)
     close_follow_ups(decision)
     backdate(decision, years_ago)
     decision.refresh_from_db()

@@ -1,8 +1,9 @@
 """`manage.py away start-due [--date YYYY-MM-DD]`: the daily step for away periods (isg/accounts/away.py).
 
 Sets everyone's "away today" from their away periods and hands on the approvals still waiting for
-anyone away today (isg.approvals.handover.start_due_away_periods). The housekeeping schedule runs it
-each day at 00:05 UK time (isg/housekeeping); running it again changes nothing.
+anyone away today (isg.approvals.handover.start_due_away_periods), so it lives here, above the
+accounts. The housekeeping schedule runs it each day at 00:05 UK time (isg/housekeeping); running it
+again changes nothing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from isg.approvals.handover import start_due_away_periods
+
 
 class Command(BaseCommand):
     help = "Away periods: start-due sets who is away today and hands their waiting approvals over."
@@ -22,8 +25,6 @@ class Command(BaseCommand):
         parser.add_argument("--date", help="The day to act for (YYYY-MM-DD); today by default.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from isg.approvals.handover import start_due_away_periods
-
         try:
             day = datetime.date.fromisoformat(options["date"]) if options["date"] else timezone.localdate()
         except ValueError:

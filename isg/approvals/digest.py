@@ -13,7 +13,8 @@ Like the other emails, it names no case, no person and no decision: each line is
 task it is and when it was due, and the links (settings.ISG_SITE_URL) open the To do and
 Approvals pages, which show only what the person may see. Each send is on the audit chain
 (digest_sent: the day and the counts). Run by `manage.py followups digest` and by the
-housekeeping schedule (isg/housekeeping).
+housekeeping schedule (isg/housekeeping). It lives with the approvals, above the follow-ups, as it
+reads both.
 """
 
 from __future__ import annotations
@@ -32,8 +33,10 @@ from django.utils import timezone
 from isg.accounts.models import User
 from isg.audit import services as audit
 from isg.audit.models import AuditEvent
+from isg.followups.models import DigestSent, FollowUp
 
-from .models import DigestSent, FollowUp
+from .models import Approval
+from .services import WAITING
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +59,6 @@ def end_of_day(now: datetime.datetime) -> datetime.datetime:
 
 def _approvals_due(user: User, before: datetime.datetime) -> list:
     """The approvals waiting on this manager now that are due by `before` (none while they are away)."""
-    from isg.approvals.models import Approval
-    from isg.approvals.services import WAITING
-
     if user.role != User.Role.LINE_MANAGER or user.is_away:
         return []
     return list(Approval.objects.for_manager(user).filter(decision__status__in=WAITING, due_at__lt=before)

@@ -1,5 +1,8 @@
 """`manage.py load_demo`: demo agencies, one user per role (two administrators, so one can confirm the
-other's changes that give access), the directory of organisations, and decisions in every approval state."""
+other's changes that give access), the directory of organisations, and decisions in every approval state.
+
+Here, in the app at the top of the decision workflow (.importlinter), because the demo builds on
+every app below it: people, the directory, decisions and approvals, then what was shared."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """`manage.py followups digest`: send today's reminder emails (one per person, once a day).
 
 The housekeeping schedule (isg/housekeeping) runs the same every morning; this is for running it
-by hand. Safe to run again: whoever already had today's reminder gets nothing more.
+by hand. Safe to run again: whoever already had today's reminder gets nothing more. The command is
+here, with the reminder (isg/approvals/digest.py), because it lists approvals as well as follow-ups.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from isg.followups.digest import send_digests
+from isg.approvals.digest import send_digests
 
 
 class Command(BaseCommand):

@@ -1,4 +1,8 @@
-"""A decision's History page and its amendments: who did what, when, with old and new answers."""
+"""A decision's History page and its amendments: who did what, when, with old and new answers.
+
+Pages of the "decisions" namespace (isg/urls.py adds them to isg/decisions/urls.py), here because the
+history tells what every app above the decision did to it: approvals, follow-ups, disclosures.
+"""
 
 from __future__ import annotations
 
@@ -14,15 +18,15 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods
 
-from isg.access.services import sees_review_flags
+from isg.access.services import decision_for, sees_review_flags
+from isg.decisions import history
+from isg.decisions.display import current_url, field_details
+from isg.decisions.models import Decision, DecisionEvent
 from isg.engine import URGENT_NODE, Flowchart
 from isg.flowchart.services import flowchart_for
+from isg.followups.models import FollowUp
 from isg.lib.forms import ErrorSummaryMixin, PlainTextField
 from isg.lib.htmx import see_other
-
-from . import history, views
-from .display import current_url, field_details
-from .models import Decision, DecisionEvent
 
 # Text an approver or practitioner wrote into an approval event (isg/approvals), by payload key.
 _TEXT_KEYS = {"question": "Question", "answer": "Reply", "reason": "Reason", "text": "Correction", "note": "Note"}
@@ -39,7 +43,7 @@ _PURPOSES = {"audit": "Audit", "learning": "Learning review"}
 
 def _decision(request: HttpRequest, public_id: UUID, action: str) -> Decision:
     """The decision if this user may do `action` on it (the access table's rule); 404 otherwise."""
-    return views._decision(request, public_id, action)  # reuses the access middleware's lookup
+    return decision_for(request, public_id, action)  # reuses the access middleware's lookup
 
 
 @dataclass
@@ -113,8 +117,6 @@ _FOLLOW_UP_KINDS = (DecisionEvent.Kind.FOLLOW_UP_OPENED, DecisionEvent.Kind.FOLL
 
 def _follow_up_details(payload: dict) -> list[tuple[str, str]]:
     """A task's lines (isg/followups): which task, whose, and when it is due (UK time)."""
-    from isg.followups.models import FollowUp  # followups reads decisions' models: import it here
-
     details = []
     kind = payload.get("follow_up_kind")
     if kind:
