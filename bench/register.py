@@ -261,6 +261,7 @@ def scenarios(world: World) -> dict[str, str | dict[str, str]]:
         "recipient": "/register/?recipient=police",
         **({"shared with": f"/register/?shared-with={world.organisations[1].pk}"} if world.organisations else {}),
         "decided late": "/register/?late=yes",
+        "shared": "/register/?position=shared",
         "took > 1 day": "/register/?took=24",
         "followups late": "/register/?followups=yes",
         "audit question": f"/register/?{two}&outcome=outcome_share_without_consent&period=last_quarter&late=yes",
