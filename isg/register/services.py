@@ -261,12 +261,16 @@ def count_capped(
     The ids are read in the page's order unless `searching`: then the search index finds them in
     any order. Unordered without a search, PostgreSQL reads the whole table from the start (45 ms
     at a million) where the agency's or the date's index gives the first `cap` in a few ms.
+    Narrowed, the rows are read by id only, `decisions`' filters not asked again.
     """
     found = decisions.order_by() if searching else decisions
     ids = list(found.values_list("pk", flat=True)[: cap + 1])
     if len(ids) > cap:
         return decisions, cap, True
-    return decisions.filter(pk__in=ids), len(ids), False
+    # The page reads those rows by id alone: the filters chose them a moment ago, and asking again
+    # tests each one's search document, a TOASTed value that at a million rows is mostly on disk
+    # (15 ms for fifty matches, against 1 ms for the ids).
+    return decisions.model.objects.filter(pk__in=ids).order_by(*decisions.query.order_by), len(ids), False
 
 
 # -- the audit of searches (AT-1) ------------------------------------------------------------------
