@@ -224,7 +224,7 @@ def analyse() -> None:
     # VACUUM too, as autovacuum would have done to a table in use: rows just written by COPY are
     # not yet marked all-visible, and an index-only scan would read the table for every one.
     with connection.cursor() as cursor:
-        for table in ("decisions_decision", "approvals_approval", "followups_followup"):
+        for table in ("decisions_decision", "approvals_approval", "followups_followup", "disclosures_share"):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
