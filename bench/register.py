@@ -45,6 +45,10 @@ sys.path.insert(0, str(ROOT / "bench"))
 import benchlib  # noqa: E402
 
 BATCH = 5000
+# Decisions holding the rare word the search looks for, at any N: a name or a rare term is in a few
+# dozen decisions however large the register grows, and the page lists the same 25 of them at both
+# sizes (with one match at 1,000 the search would compare a page of one row with a page of 25).
+RARE_MATCHES = 50
 AGENCIES = 12
 WORDS = ("school", "nurse", "worried", "bruising", "missed", "appointments", "father", "mother", "police",
          "health", "visitor", "housing", "referral", "strategy", "meeting", "disclosure", "neglect", "attendance")
@@ -145,7 +149,8 @@ class World:
 
     def seed(self, count: int, rng: random.Random) -> None:
         """`count` more decisions, each a replayed real walk with its own facts, by COPY (bulk_create
-        costs about 3 ms a row here, which makes a million rows an hour), then their approvals."""
+        costs about 3 ms a row here, which makes a million rows an hour), then their approvals.
+        One in `count / RARE_MATCHES` holds the rare word (at a million, one in 20,000 as before)."""
         from django.db import connection
 
         now = datetime.datetime.now(datetime.UTC)
@@ -153,6 +158,7 @@ class World:
         columns = ("public_id, owner_id, agency_id, case_reference, status, flowchart_id, flowchart_version, path, "
                    "state, current_node, return_to, record, outcome, requires_approval, is_emergency, revision, "
                    "created_at, updated_at, submitted_at, approval_mode")
+        rare_every = max(1, count // RARE_MATCHES)
         with connection.cursor() as cursor:
             cursor.execute("SELECT coalesce(max(id), 0) FROM decisions_decision")
             (last_id,) = cursor.fetchone()
@@ -162,8 +168,7 @@ class World:
                     path, state, outcome, emergency, needs_approval = rng.choice(self.walks)
                     owner = rng.choice(self.owners)
                     words = " ".join(rng.sample(WORDS, 4))
-                    # One decision in 20,000 (and at least one) holds the rare word the search looks for.
-                    rare = " kestrel" if n % 20000 == 7 else ""
+                    rare = " kestrel" if n % rare_every == 7 % rare_every else ""
                     stored = [dict(step, rationale=f"{step['rationale']} {words}{rare if k == 0 else ''}",
                                    fields=({"summary": f"Concern {n}: {words}"} if k == 0 else {}))
                               for k, step in enumerate(path)]
@@ -219,7 +224,7 @@ def analyse() -> None:
     # VACUUM too, as autovacuum would have done to a table in use: rows just written by COPY are
     # not yet marked all-visible, and an index-only scan would read the table for every one.
     with connection.cursor() as cursor:
-        for table in ("decisions_decision", "approvals_approval", "followups_followup"):
+        for table in ("decisions_decision", "approvals_approval", "followups_followup", "disclosures_share"):
             cursor.execute(f"VACUUM ANALYZE {table}")
 
 
@@ -261,6 +266,7 @@ def scenarios(world: World) -> dict[str, str | dict[str, str]]:
         "recipient": "/register/?recipient=police",
         **({"shared with": f"/register/?shared-with={world.organisations[1].pk}"} if world.organisations else {}),
         "decided late": "/register/?late=yes",
+        "shared": "/register/?position=shared",
         "took > 1 day": "/register/?took=24",
         "followups late": "/register/?followups=yes",
         "audit question": f"/register/?{two}&outcome=outcome_share_without_consent&period=last_quarter&late=yes",

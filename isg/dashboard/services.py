@@ -29,9 +29,8 @@ from django.utils import timezone
 
 from isg.decisions.models import WAITING_STATUSES, Decision
 from isg.engine import Flowchart
-from isg.flowchart.services import archived_flowcharts
-from isg.register.filters import RegisterFilter, outcome_choices
-from isg.register.services import register_decisions
+from isg.register.filters import POSITIONS, RegisterFilter, outcome_choices
+from isg.register.services import register_decisions, shared_q
 
 NOT_RECORDED = "Not recorded"
 INFORM_NODE, REASON_FIELD = "inform_person", "not_informing_reason"
@@ -257,14 +256,6 @@ def _counts(decisions: QuerySet, key) -> dict:
     return {row["key"]: row["n"] for row in decisions.values(key=key).annotate(n=Count("pk")).order_by()}
 
 
-def _all_outcomes(flowchart: Flowchart):
-    seen = {}
-    for chart in (flowchart, *archived_flowcharts().values()):
-        for outcome in chart.outcomes:
-            seen.setdefault(outcome.id, outcome)
-    return seen
-
-
 def _humanise(value: str) -> str:
     return value.replace("_", " ").capitalize()
 
@@ -355,13 +346,9 @@ def overdue_count(decisions: QuerySet, now: datetime.datetime | None = None) -> 
 # A withdrawn decision stays in the register but leaves the partnership's figures. Read from
 # Decision.Status at import, so the figures follow the status once it exists; None until then.
 WITHDRAWN: str | None = Decision.Status.__members__.get("WITHDRAWN")
-# A decision to share (or to ask for information) went ahead and is settled: no approval needed,
-# approved, or shared and then agreed or disagreed on review.
-SHARED_STATUSES = (Decision.Status.RECORDED, Decision.Status.APPROVED, Decision.Status.AGREED,
-                   Decision.Status.DISAGREED)
 # The filters the dashboard's own links set; a link that would change one the reader already set
 # (another status on top of theirs) would list other rows than the figure, so it is not made.
-LINK_PARAMS = ("agency", "outcome", "status", "flag", "overdue", "shared-with")
+LINK_PARAMS = ("agency", "outcome", "position", "status", "flag", "overdue", "shared-with")
 RECIPIENT = "recipient_kind"
 RECIPIENT_LABELS = {
     "social_care": "Social care", "police": "Police", "multi_agency_meeting": "Multi-agency meeting",
@@ -377,17 +364,7 @@ POSITION_DEFINITIONS = {
     "other": "Decisions not to share, decisions where advice was sought, decisions returned with a question "
              "or escalated and still open, and escalations resolved by a later decision.",
 }
-POSITION_LABELS = {"shared": "Shared", "waiting": "Waiting for approval or review",
-                   "not_approved": "Not approved", "other": "Not shared, returned or still open"}
-
-
-def sharing_outcomes(flowchart: Flowchart) -> list[str]:
-    """Every outcome id (live or archived) whose rule says the information is shared (or asked for)."""
-    return [key for key, outcome in _all_outcomes(flowchart).items() if outcome.shares]
-
-
-def shared_q(flowchart: Flowchart) -> Q:
-    return Q(outcome__in=sharing_outcomes(flowchart), status__in=SHARED_STATUSES)
+POSITION_LABELS = dict(POSITIONS)  # the register's "Where it stands now", so a link lands on the same words
 
 
 def _not_withdrawn(decisions: QuerySet) -> QuerySet:
@@ -409,31 +386,19 @@ def status_counts(listed: QuerySet, register_url, also: dict | None = None) -> B
                            "withdrawn decisions included.")
 
 
-def sharing_only(wanted: RegisterFilter, flowchart: Flowchart) -> bool:
-    """Whether the reader's filter lists only outcomes that share: then "shared" is exactly the
-    register's shared statuses within it. Otherwise no register filter lists just the shared rows
-    (the outcome filter takes one outcome, and "shared" is several), so "shared" has no link."""
-    return bool(wanted.outcome) and wanted.outcome in sharing_outcomes(flowchart)
-
-
-def position(statuses: dict, shared: int, register_url, *, shared_linked: bool = False) -> Breakdown:
+def position(statuses: dict, shared: int, register_url) -> Breakdown:
     """Shared, waiting, not approved and the rest, apart and adding up to the decisions counted.
 
     `statuses` counts the counted decisions (withdrawn left out) by status; `shared` is how many
-    of them went ahead with a share. Waiting is linked to the register's waiting statuses; shared
-    to its shared statuses only when `shared_linked` (`sharing_only`).
+    of them went ahead with a share. Each group links to the register's "Where it stands now" for it.
     """
     waiting = sum(statuses.get(s, 0) for s in WAITING_STATUSES)
     not_approved = statuses.get(Decision.Status.NOT_APPROVED, 0)
     total = sum(statuses.values())
     values = {"shared": shared, "waiting": waiting, "not_approved": not_approved,
               "other": total - shared - waiting - not_approved}
-    urls = {
-        "shared": register_url(status=list(SHARED_STATUSES)) if shared and shared_linked else "",
-        "waiting": register_url(status=list(WAITING_STATUSES)) if waiting else "",
-        "not_approved": register_url(status=Decision.Status.NOT_APPROVED) if not_approved else "",
-    }
-    bars = tuple(Bar(key, POSITION_LABELS[key], n, _percent(n, total), urls.get(key, ""), POSITION_DEFINITIONS[key])
+    bars = tuple(Bar(key, POSITION_LABELS[key], n, _percent(n, total), register_url(position=key) if n else "",
+                     POSITION_DEFINITIONS[key])
                  for key, n in values.items())
     return Breakdown("Shared, waiting and not approved", bars, total,
                      note="Each decision is counted once, by where it stands now.")
@@ -498,7 +463,7 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
     each actual share with an organisation of isg/directory), and the dashboard shows both.
 
     `decisions` are the register's decisions for the filter, withdrawn ones included: a cell links
-    to the register (agency and recipient) only when the register lists exactly its rows there.
+    to the register's shared decisions of its agency and recipient, which are exactly its rows.
     """
     register_url = register_url or (lambda **params: "")
     kind = KeyTextTransform(RECIPIENT, "state")
@@ -506,7 +471,7 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
     if WITHDRAWN:
         counted &= ~Q(status=WITHDRAWN)
     rows = decisions.values("agency__slug", "agency__name", recipient=kind).annotate(
-        shared=Count("pk", filter=counted), listed=Count("pk")).order_by()
+        shared=Count("pk", filter=counted)).order_by()
     values = list(flowchart.variables.get(RECIPIENT) or ())
     found: dict = {}
     for r in rows:
@@ -521,8 +486,10 @@ def sharing_matrix(decisions: QuerySet, *, flowchart: Flowchart, register_url=No
         for value, column in columns:
             r = cells.get(value)
             n = r["shared"] if r else 0
-            exact = bool(r) and n == r["listed"] and slug and value
-            made.append(Cell(n, register_url(agency=slug, flag=f"{RECIPIENT}:{value}") if exact else "",
+            # No register filter names a missing agency or recipient: those cells have no link.
+            linked = n and slug and value
+            made.append(Cell(n, register_url(agency=slug, flag=f"{RECIPIENT}:{value}", position="shared")
+                             if linked else "",
                              f"shared by {name} with {column.lower()}"))
         out.append(MatrixRow(slug, name, tuple(made), sum(c.count for c in made)))
     totals = tuple(sum(row.cells[i].count for row in out) for i in range(len(columns)))
@@ -616,7 +583,6 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
         by_month[datetime.date(local.year, local.month, 1)] = r
     if not by_month:
         return ()
-    shared_linked = sharing_only(wanted, flowchart)
     out = []
     for month in _months(min(by_month), max(by_month)):
         r = by_month.get(month) or {"listed": 0, "total": 0, "shared": 0, "not_approved": 0, "waiting": 0}
@@ -626,12 +592,12 @@ def monthly_trends(decisions: QuerySet, *, flowchart: Flowchart, wanted: Registe
             key=f"{month:%Y-%m}", label=label,
             total=Cell(r["total"], register_url(**dates) if r["total"] and r["total"] == r["listed"] else "",
                        f"counted in {label}"),
-            shared=Cell(r["shared"], register_url(**dates, status=list(SHARED_STATUSES))
-                        if r["shared"] and shared_linked else "", f"shared in {label}"),
-            not_approved=Cell(r["not_approved"], register_url(**dates, status=Decision.Status.NOT_APPROVED)
+            shared=Cell(r["shared"], register_url(**dates, position="shared") if r["shared"] else "",
+                        f"shared in {label}"),
+            not_approved=Cell(r["not_approved"], register_url(**dates, position="not_approved")
                               if r["not_approved"] else "", f"not approved in {label}"),
-            waiting=Cell(r["waiting"], register_url(**dates, status=list(WAITING_STATUSES))
-                         if r["waiting"] else "", f"waiting in {label}"),
+            waiting=Cell(r["waiting"], register_url(**dates, position="waiting") if r["waiting"] else "",
+                         f"waiting in {label}"),
         ))
     return tuple(out)
 
@@ -692,8 +658,7 @@ def dashboard_figures(user, wanted: RegisterFilter, flowchart: Flowchart, regist
     outcomes, outcome_counts = by_outcome(decisions, flowchart, register_url)
     total = outcomes.total
     counted_statuses = {b.key: b.count for b in statuses.bars if b.key != WITHDRAWN}
-    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url,
-                     shared_linked=sharing_only(wanted, flowchart))
+    split = position(counted_statuses, decisions.filter(shared_q(flowchart)).count(), register_url)
     counted = {bar.key: bar.count for bar in split.bars}
     trends = monthly_trends(listed, flowchart=flowchart, wanted=wanted, register_url=register_url)
     return Figures(

@@ -73,11 +73,19 @@ RECIPIENT_VARIABLE = "recipient_kind"
 SHARED_WITH = "shared-with"
 ANOTHER_ORGANISATION = "another"
 CHECKBOXES = ("emergency", "overdue", "late", "followups", "review")
+# "Where it stands now": the dashboard's four groups, in its words, each decision in exactly one
+# (isg/register/services.py position_q says which), so each of the dashboard's groups has a link.
+POSITIONS = [
+    ("shared", "Shared"),
+    ("waiting", "Waiting for approval or review"),
+    ("not_approved", "Not approved"),
+    ("other", "Not shared, returned or still open"),
+]
 # The filter's parameters that live in the URL, in the form's order: everything but the search words.
 URL_PARAMS = (
     "period", *(f"{prefix}-{part}" for prefix in ("from", "to") for part in DATE_PARTS),
     "approved-period", *(f"{prefix}-{part}" for prefix in ("approved-from", "approved-to") for part in DATE_PARTS),
-    "agency", "outcome", "status", "flag", "recipient", SHARED_WITH, "took", "version", *CHECKBOXES,
+    "agency", "outcome", "position", "status", "flag", "recipient", SHARED_WITH, "took", "version", *CHECKBOXES,
 )
 
 
@@ -91,6 +99,7 @@ class RegisterFilter:
     approved_to: datetime.date | None = None
     agencies: tuple[Agency, ...] = ()
     outcome: str = ""
+    position: str = ""  # one of POSITIONS: shared, waiting, not approved, or none of those
     statuses: tuple[str, ...] = ()
     emergency: bool = False
     overdue: bool = False
@@ -302,6 +311,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     period = forms.ChoiceField(label="Submitted in", required=False)
     agency = forms.MultipleChoiceField(label="Agency", required=False)
     outcome = forms.ChoiceField(label="Outcome", required=False)
+    position = forms.ChoiceField(label="Where it stands now", required=False)
     status = forms.MultipleChoiceField(label="Approval state", required=False)
     flag = forms.MultipleChoiceField(label="Answer recorded in the decision", required=False)
     recipient = forms.MultipleChoiceField(label="Recipient", required=False)
@@ -335,6 +345,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             "approved-period": PERIODS,
             "agency": [(slug, a.name) for slug, a in self.agencies.items()],
             "outcome": outcome_choices(flowchart),
+            "position": POSITIONS,
             "status": listed_statuses(),
             "flag": flag_choices(flowchart),
             "recipient": recipient_choices(flowchart),
@@ -347,12 +358,14 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             if isinstance(self.fields[name], forms.MultipleChoiceField):
                 self.fields[name].choices = known
             else:
-                any_label = "Any time" if name in ("period", "approved-period") else (
-                    "Any time taken" if name == "took" else f"Any {label}")
+                any_label = {"period": "Any time", "approved-period": "Any time", "took": "Any time taken",
+                             "position": "Shared or not"}.get(name, f"Any {label}")
                 self.fields[name].choices = [("", any_label), *known]
             self.fields[name].error_messages["invalid_choice"] = (
                 f"There is no {label} “%(value)s”: choose one from the list"
             )
+        self.fields["position"].error_messages["invalid_choice"] = (
+            "Where it stands now cannot be “%(value)s”: choose one from the list")
         self.fields[SHARED_WITH].error_messages["invalid_choice"] = (
             "There is no organisation “%(value)s” in the directory: choose one from the list")
         for name in CHECKBOXES:
@@ -367,7 +380,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
     @property
     def selects(self):
         """(bound field, [(optgroup label or "", [(value, label), ...]), ...]) for each drop-down."""
-        return [(self[name], [("", list(self.fields[name].choices))]) for name in ("outcome", "took", "version")]
+        return [(self[name], [("", list(self.fields[name].choices))]) for name in ("outcome", "position", "took", "version")]
 
     def _ticked(self, name: str) -> set[str]:
         return {str(value) for value in (self[name].value() or [])}
@@ -475,7 +488,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
                     parts[date_range.start.label] = f"{start:%-d %B %Y}"
                 if end:
                     parts[date_range.end.label] = f"{end:%-d %B %Y}"
-        for name in ("agency", "outcome", "status", "flag", "recipient", SHARED_WITH, "took", "version"):
+        for name in ("agency", "outcome", "position", "status", "flag", "recipient", SHARED_WITH, "took", "version"):
             chosen = data.get(name)
             if chosen:
                 labels = dict(_flat(self.fields[name].choices))
@@ -489,7 +502,7 @@ class RegisterFilterForm(ErrorSummaryMixin, forms.Form):
             submitted_from=submitted_from, submitted_to=submitted_to,
             approved_from=approved_from, approved_to=approved_to,
             agencies=tuple(self.agencies[slug] for slug in data.get("agency") or []),
-            outcome=data.get("outcome") or "", statuses=tuple(data.get("status") or ()),
+            outcome=data.get("outcome") or "", position=data.get("position") or "", statuses=tuple(data.get("status") or ()),
             emergency=data.get("emergency") == YES, overdue=data.get("overdue") == YES,
             approved_late=data.get("late") == YES, followups_overdue=data.get("followups") == YES,
             review=data.get("review") == YES,

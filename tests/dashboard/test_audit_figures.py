@@ -130,9 +130,10 @@ def test_who_shares_with_whom(world, refused):
     assert rows == {"north": [0, 0, 0, 5], "south": [0, 1, 0, 2]}
     assert matrix.column_totals == (0, 1, 0, 7) and matrix.total == 8
     cells = {row.key: row.cells for row in matrix.rows}
-    assert cells["south"][1].url == "/register/?agency=south&flag=recipient_kind%3Apolice"
-    # South's "other" recipients include the refused share: the register would list 3, the cell counts 2.
-    assert cells["south"][3].url == ""
+    assert cells["south"][1].url == "/register/?agency=south&flag=recipient_kind%3Apolice&position=shared"
+    # South's "other" recipients include the refused share: the link asks for the shared ones only.
+    assert cells["south"][3].url == "/register/?agency=south&flag=recipient_kind%3Aother&position=shared"
+    assert cells["south"][0].url == ""  # nothing counted, nothing to open
     assert "disclosure record" in services.sharing_matrix.__doc__
 
 
@@ -196,7 +197,9 @@ def test_monthly_trends(world, refused):
     assert counts == {"January 2026": (4, 4, 0, 0), "February 2026": (3, 1, 0, 1), "March 2026": (0, 0, 0, 0),
                       "April 2026": (5, 3, 1, 1)}
     assert trends["April 2026"].not_approved.url == (
-        "/register/?from-day=1&from-month=4&from-year=2026&to-day=30&to-month=4&to-year=2026&status=not_approved")
+        "/register/?from-day=1&from-month=4&from-year=2026&to-day=30&to-month=4&to-year=2026&position=not_approved")
+    assert trends["April 2026"].shared.url == (
+        "/register/?from-day=1&from-month=4&from-year=2026&to-day=30&to-month=4&to-year=2026&position=shared")
 
 
 def test_overdue_follow_ups_and_approvals(world):
@@ -241,21 +244,19 @@ def linked_figures(found: services.Figures) -> list[tuple[str, int, str]]:
     return [item for item in out if item[2]]
 
 
-def test_waiting_links_both_waiting_statuses_and_shared_only_within_a_sharing_outcome(world, refused):
+def test_each_group_links_to_where_it_stands_in_the_register_within_the_readers_filter(world, refused):
     urls = {bar.key: bar.url for bar in figures(world.users["lscb"]).decisions.bars}
-    assert urls["waiting"] == "/register/?status=awaiting_approval&status=awaiting_review"
-    # "Shared" is several outcomes in several states: the register's one-outcome filter cannot list them.
-    assert urls["shared"] == ""
+    assert urls == {"shared": "/register/?position=shared", "waiting": "/register/?position=waiting",
+                    "not_approved": "/register/?position=not_approved", "other": "/register/?position=other"}
     within = figures(world.users["lscb"], "outcome=outcome_share_without_consent")
     urls = {bar.key: bar.url for bar in within.decisions.bars}
-    assert urls["shared"] == ("/register/?outcome=outcome_share_without_consent"
-                              "&status=recorded&status=approved&status=agreed&status=disagreed")
+    assert urls["shared"] == "/register/?outcome=outcome_share_without_consent&position=shared"
     # Not a sharing outcome: nothing is shared, and nothing is linked.
     assert {bar.key: bar.url for bar in figures(world.users["lscb"], "outcome=outcome_do_not_share").decisions.bars}[
         "shared"] == ""
-    # The reader chose one waiting state: the link keeps to it, never widening to the other.
+    # The reader chose one waiting state: the link keeps to it.
     urls = {bar.key: bar.url for bar in figures(world.users["lscb"], "status=awaiting_review").decisions.bars}
-    assert urls["waiting"] == "/register/?status=awaiting_review"
+    assert urls["waiting"] == "/register/?status=awaiting_review&position=waiting"
     # ...and a reader's choice holding no waiting state gives no link (the figure is 0).
     assert {bar.key: bar.url for bar in figures(world.users["lscb"], "status=approved").decisions.bars}["waiting"] == ""
 
@@ -263,7 +264,8 @@ def test_waiting_links_both_waiting_statuses_and_shared_only_within_a_sharing_ou
 @pytest.mark.parametrize("query", ["", "agency=south", "status=approved", "from-day=1&from-month=2&from-year=2026",
                                    "flag=recipient_kind:other", "outcome=outcome_share_without_consent",
                                    "status=awaiting_review&status=approved", "outcome=outcome_emergency_share",
-                                   "shared-with={police}", "shared-with={care}&shared-with=another&agency=south"])
+                                   "shared-with={police}", "shared-with={care}&shared-with=another&agency=south",
+                                   "position=shared", "position=other&agency=north"])
 def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refused, shares, query):
     query = query.format(**{name: org.pk for name, org in shares.items()})
     d = world.decisions
@@ -275,11 +277,12 @@ def test_every_linked_figure_opens_the_register_on_exactly_its_rows(world, refus
     if not query:
         assert {what.split(":")[0] for what, _, _ in linked} >= {
             "Consent status", "Harm level", "Decisions by month submitted", "Decisions by outcome"}
-        assert "Shared, waiting and not approved: Waiting for approval or review" in whats
-        assert any(what.endswith(" waiting") for what in whats)
+        assert {f"Shared, waiting and not approved: {label}" for label in services.POSITION_LABELS.values()} <= whats
+        assert any(what.endswith(" waiting") for what in whats) and any(what.endswith(" shared") for what in whats)
+        assert any(what.startswith("matrix South") for what in whats)
     if not query or query.startswith("shared-with"):
         assert any(what.startswith("organisations South") for what in whats)
-    if query == "outcome=outcome_share_without_consent":
+    if query in ("outcome=outcome_share_without_consent", "position=shared"):
         assert "Shared, waiting and not approved: Shared" in whats and any(w.endswith(" shared") for w in whats)
     for what, count, url in linked:
         html = client.get(url).content.decode()

@@ -69,7 +69,8 @@ def test_every_status_timeliness_matrix_and_month_is_on_the_page(html):
     assert "manager2 4" in approver and "manager 2" in approver
     matrix = section(html, "table-matrix")
     assert text(re.search(r'data-key="south">(.*?)</tr>', matrix, re.S).group(1)).startswith(
-        "South 0 1 shared by South with police: see them in the register 0 2 3")
+        "South 0 1 shared by South with police: see them in the register 0 "
+        "2 shared by South with another organisation or person: see them in the register 3")
     trends = text(re.search(r'data-key="2026-04">(.*?)</tr>', section(html, "table-trends"), re.S).group(1))
     assert trends.startswith("April 2026 4")
 

@@ -63,6 +63,10 @@ def listed(users, query) -> set[str]:
     ({"took": "8"}, ("refused",)),
     ({"took": "48"}, ()),
     ({"agency": ["north", "south"], "late": "yes", "outcome": "outcome_share_limited"}, ("refused",)),
+    # Where it stands now: a share that went ahead (recorded, or approved), or still waiting.
+    ({"position": "shared"}, ("consent", "refused", "serious")),
+    ({"position": "waiting"}, ("emergency",)),
+    ({"position": "shared", "agency": "south"}, ("serious",)),
 ])
 def test_each_new_filter_returns_exactly_its_rows(decided, query, expected):
     users, d = decided
@@ -222,6 +226,41 @@ def test_back_to_the_register_keeps_every_tick(decided):
     assert rows(client.get(href)) == [str(d["refused"].public_id)]
 
 
+def test_each_decision_stands_in_exactly_one_place_and_a_withdrawn_one_in_none(decided):
+    """The dashboard's four groups, as the register lists them: every decision the dashboard counts
+    is in one of them, whatever its outcome or status."""
+    from tests.factories import make_decision
+
+    users, d = decided
+    d["kept"] = make_decision(users["pat"], "outcome_do_not_share", submit=True, case_reference="NORTH-3")
+    d["stopped"] = make_decision(users["pat2"], "outcome_share_limited", submit=True, case_reference="SOUTH-3")
+    d["withdrawn"] = make_decision(users["pat2"], "outcome_share_with_consent", submit=True, case_reference="SOUTH-4")
+    Decision.objects.filter(pk=d["stopped"].pk).update(status=Decision.Status.NOT_APPROVED)
+    Decision.objects.filter(pk=d["withdrawn"].pk).update(status=Decision.Status.WITHDRAWN)
+    for decision in d.values():
+        decision.refresh_from_db()
+    expected = {"shared": ("consent", "refused", "serious"), "waiting": ("emergency",),
+                "not_approved": ("stopped",), "other": ("kept",)}
+    for position, names in expected.items():
+        assert listed(users, {"position": position}) == ids(*(d[name] for name in names)), position
+        # Asked for with the withdrawn status, a withdrawn decision still stands nowhere.
+        assert listed(users, {"position": position, "status": ["withdrawn", "recorded"]}) == ids(
+            *(d[name] for name in names if d[name].status == Decision.Status.RECORDED)), position
+    assert listed(users, {}) == ids(*(d[name] for names in expected.values() for name in names))
+
+
+def test_where_it_stands_is_offered_and_named_in_the_dashboards_words(decided):
+    users, _ = decided
+    body = client_for(users["lscb"]).get(URL, {"position": "shared"}).content.decode()
+    options = re.search(r'<select[^>]*name="position"[^>]*>(.*?)</select>', body, re.S).group(1)
+    assert re.findall(r">([^<]+)</option>", options) == [
+        "Shared or not", "Shared", "Waiting for approval or review", "Not approved", "Not shared, returned or still open"]
+    assert '<option value="shared" selected>' in options
+    assert re.search(r"Where it stands now.{0,200}Shared", body, re.S)
+    event = AuditEvent.objects.filter(action=AuditEvent.Action.SEARCHED).latest("pk")
+    assert event.payload["criteria"]["position"] == "shared"
+
+
 # -- bad input -----------------------------------------------------------------------------------
 
 
@@ -235,6 +274,7 @@ def test_back_to_the_register_keeps_every_tick(decided):
     ({"took": "5"}, "There is no approver took longer than “5”"),
     ({"period": "next_century"}, "There is no submitted in “next_century”"),
     ({"approved-period": "yesterday"}, "There is no approver decided in “yesterday”"),
+    ({"position": "leaked"}, "Where it stands now cannot be “leaked”: choose one from the list"),
     ({"late": "maybe"}, "can only be ticked or not"),
     ({"followups": "1"}, "can only be ticked or not"),
     ({"approved-from-day": "2", "approved-from-month": "2", "approved-from-year": "2026",
