@@ -65,7 +65,7 @@ def register(request: HttpRequest) -> HttpResponse:
     page = services.page_of(decisions, cursor)
     context.update({
         "wanted": wanted, "page": page, "rows": _rows(page.decisions), "count": count, "more": more,
-        # Each decision's link carries this view's filter, so its page leads back to it (isg/decisions/views.py).
+        # Each decision's link carries this view's filter, so its page leads back to it (isg/approvals/decision_views.py).
         "back_query": _url(request.GET, cursor=request.GET.get("cursor", ""))[1:],
         "next_url": _url(request.GET, cursor=page.next_cursor) if page.next_cursor else "",
         "previous_url": _url(request.GET, cursor=page.previous_cursor) if page.previous_cursor else "",
