@@ -16,15 +16,18 @@ The result is the same drawing, as vectors with its labels as text and its fonts
 
 from __future__ import annotations
 
+import functools
 import io
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import pikepdf
 from PIL import Image
 
 from isg.engine import Flowchart
-from isg.engine.diagram import diagram_description, diagram_title
-from isg.flowchart.diagram import render_pdf
+from isg.engine.diagram import diagram_description, diagram_title, step_pair
+from isg.flowchart.diagram import CACHE_SIZE, render_pdf
 
 from .fetcher import static_base_url
 
@@ -86,11 +89,37 @@ class DiagramSlot:
 
 def diagram_slot(flowchart: Flowchart, steps) -> DiagramSlot:
     """The diagram of `steps` on `flowchart`, ready to place. Raises DiagramUnavailable."""
-    pdf = render_pdf(flowchart, steps)
+    path = tuple(step_pair(step) for step in steps)
+    pdf = render_pdf(flowchart, path)  # asked every time: it is cached there, and may now be unavailable
+    width, height = _page_size(pdf)
+    return DiagramSlot(pdf=pdf, width_pt=width, height_pt=height, alt=_alt(flowchart, path))
+
+
+@functools.lru_cache(maxsize=CACHE_SIZE)
+def _page_size(pdf: bytes) -> tuple[float, float]:
     with pikepdf.open(io.BytesIO(pdf)) as document:
         box = [float(value) for value in document.pages[0].mediabox]
-    alt = f"{diagram_title(flowchart)}. {diagram_description(flowchart, steps)}"
-    return DiagramSlot(pdf=pdf, width_pt=box[2] - box[0], height_pt=box[3] - box[1], alt=alt)
+    return box[2] - box[0], box[3] - box[1]
+
+
+# The words are the same for every record on a path (outlining the flowchart takes a few ms): kept
+# by the flowchart's sha256, which changes with any change to the file, and the path.
+_alts: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], str] = OrderedDict()
+_alts_lock = threading.Lock()
+
+
+def _alt(flowchart: Flowchart, path: tuple[tuple[str, str], ...]) -> str:
+    key = (flowchart.sha256, path)
+    with _alts_lock:
+        if key in _alts:
+            _alts.move_to_end(key)
+            return _alts[key]
+    alt = f"{diagram_title(flowchart)}. {diagram_description(flowchart, path)}"
+    with _alts_lock:
+        _alts[key] = alt
+        while len(_alts) > CACHE_SIZE:
+            _alts.popitem(last=False)
+    return alt
 
 
 def place(record_pdf: bytes, slot: DiagramSlot) -> bytes:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pikepdf
 import pytest
 
@@ -58,6 +60,21 @@ def test_the_slot_is_sized_in_proportion_within_the_page(recorded):
     assert width <= record_diagram.MAX_WIDTH_MM and height <= record_diagram.MAX_HEIGHT_MM
     assert max(width / record_diagram.MAX_WIDTH_MM, height / record_diagram.MAX_HEIGHT_MM) == pytest.approx(1, abs=0.001)
     assert width / height == pytest.approx(slot.width_pt / slot.height_pt, rel=0.01)
+
+
+def test_the_diagrams_description_is_kept_per_flowchart_version_and_path(recorded):
+    """The description is reused between records: a stale one would describe another path or version."""
+    from isg.flowchart.services import flowchart_for
+
+    flowchart = flowchart_for(recorded.flowchart_id)
+    steps = list(recorded.steps)
+    whole = record_diagram.diagram_slot(flowchart, steps).alt
+    assert record_diagram.diagram_slot(flowchart, steps).alt == whole
+    part_way = record_diagram.diagram_slot(flowchart, steps[:3]).alt
+    assert "Outcome:" in whole and "Outcome:" not in part_way
+    newer = dataclasses.replace(flowchart, sha256="f" * 64, version="99.1")
+    assert "(version 99.1)" in record_diagram.diagram_slot(newer, steps).alt
+    assert "(version 99.1)" not in record_diagram.diagram_slot(flowchart, steps).alt
 
 
 def test_graphviz_draws_each_path_once(recorded, owner, monkeypatch):
