@@ -157,3 +157,26 @@ def test_the_record_lists_the_tasks_after_the_decision_and_whether_each_is_done(
     assert "Tell the person what was shared Priya Shah 1 January 2099, 17:00 Not yet" not in text
     assert "by Priya Shah" in text[text.index("Tasks after the decision"):]
     assert "inform" in [t["kind"] for t in attached_json(rendered.pdf)["tasks"]]
+
+
+def test_a_long_unbroken_word_wraps_inside_the_page_and_loses_nothing(recorded, owner):
+    """A reference, a summary or an address typed without spaces still prints whole: never cut off at the
+    page's edge (a record that loses words is not a record)."""
+    import re
+    import subprocess
+
+    reference = "REF-" + "7" * 90
+    summary = "https://example.org/" + "a" * 240 + "-end"
+    path = [dict(step) for step in recorded.path]
+    path[0] = {**path[0], "fields": {**path[0].get("fields", {}), "summary": summary}}
+    type(recorded).objects.filter(pk=recorded.pk).update(case_reference=reference, path=path)
+    recorded.refresh_from_db()
+    pdf = render_decision_pdf(recorded, exported_by=owner).pdf
+    boxes = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True,
+                           timeout=60).stdout.decode()
+    page_width = float(re.search(r'<page width="([\d.]+)"', boxes).group(1))
+    words = re.findall(r'xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', boxes)
+    outside = [text for x_min, x_max, text in words if float(x_max) > page_width or float(x_min) < 0]
+    assert not outside, outside[:5]
+    text = "".join(pages_text(pdf)).replace(" ", "")
+    assert reference in text and summary in text
