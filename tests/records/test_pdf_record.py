@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+
 import pikepdf
 import pytest
 
@@ -162,9 +165,6 @@ def test_the_record_lists_the_tasks_after_the_decision_and_whether_each_is_done(
 def test_a_long_unbroken_word_wraps_inside_the_page_and_loses_nothing(recorded, owner):
     """A reference, a summary or an address typed without spaces still prints whole: never cut off at the
     page's edge (a record that loses words is not a record)."""
-    import re
-    import subprocess
-
     reference = "REF-" + "7" * 90
     summary = "https://example.org/" + "a" * 240 + "-end"
     path = [dict(step) for step in recorded.path]
