@@ -61,7 +61,7 @@ def register(request: HttpRequest) -> HttpResponse:
         return render(request, "register/bad_cursor.html", context, status=400)
     wanted = form.register_filter()
     decisions = services.register_decisions(request.user, wanted)
-    decisions, count, more = services.count_capped(decisions, searching=bool(wanted.search))
+    decisions, count, more = services.count_capped(decisions, unordered=services.reads_ids_unordered(wanted))
     page = services.page_of(decisions, cursor)
     context.update({
         "wanted": wanted, "page": page, "rows": _rows(page.decisions), "count": count, "more": more,

@@ -21,7 +21,8 @@ from isg.approvals.models import Approval
 from isg.audit.models import AuditEvent
 from isg.decisions.models import Decision
 from isg.followups.models import FollowUp
-from isg.register.filters import period_dates
+from isg.register import services
+from isg.register.filters import RegisterFilter, period_dates
 from isg.register.views import duration_words
 
 from .conftest import at
@@ -95,6 +96,26 @@ def test_overdue_follow_ups(decided, clock):
     assert listed(users, {"followups": "yes"}) == ids(d["serious"])  # not the one due later, nor the one done
     clock.set(at(2026, 6, 2))
     assert listed(users, {"followups": "yes"}) == ids(d["serious"], d["consent"])
+
+
+def test_filters_a_related_table_answers_keep_the_order_and_the_capped_count(decided, clock):
+    # Their matching ids are read in any order (services.reads_ids_unordered): the page and the
+    # count must not notice.
+    users, d = decided
+    clock.set(at(2026, 6, 2))
+    for decision in (d["consent"], d["refused"], d["serious"]):
+        FollowUp.objects.create(decision=decision, kind=FollowUp.Kind.REVIEW, due_at=at(2026, 5, 1),
+                                created_by=users["manager"])
+    response = client_for(users["lscb"]).get(URL, {"followups": "yes"})
+    assert rows(response) == [str(d[name].public_id) for name in ("serious", "refused", "consent")]
+    assert "3 decisions match" in response.content.decode()
+    wanted = RegisterFilter(followups_overdue=True)
+    assert services.reads_ids_unordered(wanted)
+    matching = services.register_decisions(users["lscb"], wanted)
+    assert services.count_capped(matching, unordered=True, cap=2)[1:] == (2, True)
+    narrowed, count, more = services.count_capped(matching, unordered=True, cap=3)
+    assert (count, more) == (3, False)
+    assert [decision.pk for decision in narrowed] == [d[name].pk for name in ("serious", "refused", "consent")]
 
 
 # -- periods on the test clock -------------------------------------------------------------------
