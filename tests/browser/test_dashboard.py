@@ -106,5 +106,5 @@ def test_the_audit_figures_fit_a_phone_and_open_exactly_their_rows(browser, live
     page.get_by_role("link", name="1 shared by South with police: see them in the register").click()
     expect(page.locator("h1")).to_have_text("Decision register")
     expect(page.locator("#register-count")).to_have_text("1 decision matches")
-    expect(page).to_have_url(re.compile(r"/register/\?agency=south&flag=recipient_kind%3Apolice$"))
+    expect(page).to_have_url(re.compile(r"/register/\?agency=south&flag=recipient_kind%3Apolice&position=shared$"))
     context.close()
