@@ -484,15 +484,23 @@ def queue_for(user: User, *, show: str = "all") -> list[Approval]:
     approvals = Approval.objects.for_manager(user).filter(decision__status__in=WAITING)
     approvals = list(approvals.select_related("decision", "decision__agency", "decision__owner", "decision__owner__agency",
                                             "decision__owner__line_manager", "approver", "escalated_to"))
-    approvals = [a for a in approvals if may_act(user, a.decision)]
+    approvals = _marked_overdue([a for a in approvals if may_act(user, a.decision)])
+    if show == "urgent":
+        approvals = [a for a in approvals if a.decision.is_emergency or a.overdue]
+    approvals.sort(key=lambda a: (not a.overdue, not a.decision.is_emergency, *_soonest_due(a)))
+    return approvals
+
+
+def _marked_overdue(approvals: list[Approval]) -> list[Approval]:
     now = timezone.now()
     for approval in approvals:
         approval.overdue = approval.due_at is not None and approval.due_at < now
-    if show == "urgent":
-        approvals = [a for a in approvals if a.decision.is_emergency or a.overdue]
-    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-    approvals.sort(key=lambda a: (not a.overdue, not a.decision.is_emergency, a.due_at or far, a.requested_at))
     return approvals
+
+
+def _soonest_due(approval: Approval) -> tuple:
+    """Sort key: the soonest due first, those without a time limit last, then the oldest."""
+    return (approval.due_at or datetime.datetime.max.replace(tzinfo=datetime.UTC), approval.requested_at)
 
 
 def waiting_count(user: User) -> int:
@@ -514,12 +522,7 @@ def led_agency_waiting(user: User) -> list[Approval]:
     approvals = (Approval.objects.filter(decision__agency_id=user.agency_id, decision__status__in=WAITING)
                  .exclude(approver=user).exclude(decision__owner=user)
                  .select_related("decision", "decision__owner", "approver"))
-    now = timezone.now()
-    far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-    approvals = sorted(approvals, key=lambda a: (a.due_at or far, a.requested_at))
-    for approval in approvals:
-        approval.overdue = approval.due_at is not None and approval.due_at < now
-    return approvals
+    return _marked_overdue(sorted(approvals, key=_soonest_due))
 
 
 def covering_for(user: User) -> list[User]:
