@@ -11,12 +11,13 @@ signed, so a hand-edited one is refused with a message rather than read.
 from __future__ import annotations
 
 import datetime
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import SearchQuery, SearchVectorField
 from django.core import signing
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
@@ -149,19 +150,31 @@ def _any_of(conditions: list[Q]) -> Q:
     return combined
 
 
-def _followups_overdue_q() -> Q:
-    """Decisions with an open follow-up past its due time.
+# Up to this many decisions, "overdue follow-ups" reads their ids first (see `_decision_in`).
+RELATED_IDS_INLINE = 20_000
 
-    On PostgreSQL, `id = ANY(ARRAY(<their decision ids>))`: the overdue follow-ups are read once
-    and their decisions found by primary key. As EXISTS, PostgreSQL walks the date index testing
-    each decision, and overdue follow-ups are rare and never among the newest decisions (a
-    follow-up is due weeks on): at a million decisions the first page read 20,000 rows for 25.
+
+def _decision_in(related: QuerySet) -> Q:
+    """Decisions with at least one row of `related` (a few thousand at most: overdue follow-ups).
+
+    On PostgreSQL their decision ids are read first and given to the register's query as one
+    array value: PostgreSQL hashes a constant array, so the page walks the date index checking each
+    row against the hash (about 20,000 index entries for 25 rows at a million decisions: 4 ms),
+    and the count finds its first 1,001 by primary key. Given a subquery instead, it fetches every
+    matching decision to sort them (20 ms for 6,500 overdue follow-ups).
+    Past RELATED_IDS_INLINE ids the array is left to the database (`= ANY(ARRAY(subquery))`).
     """
-    overdue = FollowUp.objects.overdue()
-    if connection.vendor == "postgresql":
-        any_of_them = Func(ArraySubquery(overdue.values("decision_id")), function="ANY")
-        return Q(Func(F("pk"), any_of_them, template="%(expressions)s", arg_joiner=" = ", output_field=BooleanField()))
-    return Q(Exists(overdue.filter(decision=OuterRef("pk"))))
+    if connection.vendor != "postgresql":
+        return Q(Exists(related.filter(decision=OuterRef("pk"))))
+    ids = list(related.order_by().values_list("decision_id", flat=True).distinct()[: RELATED_IDS_INLINE + 1])
+    if len(ids) <= RELATED_IDS_INLINE:
+        # One text value cast by the database: adapted as a list, each id would go through the
+        # field's and the driver's conversions (15 ms for 6,500 ids, more than the query).
+        as_array = RawSQL("%s::bigint[]", ["{" + ",".join(str(int(pk)) for pk in ids) + "}"])
+        any_of_them = Func(as_array, function="ANY")
+    else:
+        any_of_them = Func(ArraySubquery(related.order_by().values("decision_id")), function="ANY")
+    return Q(Func(F("pk"), any_of_them, template="%(expressions)s", arg_joiner=" = ", output_field=BooleanField()))
 
 
 def reads_ids_unordered(wanted: RegisterFilter) -> bool:
@@ -214,7 +227,7 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
     if approval:
         decisions = decisions.filter(approval)
     if wanted.followups_overdue:
-        decisions = decisions.filter(_followups_overdue_q())
+        decisions = decisions.filter(_decision_in(FollowUp.objects.overdue()))
     if wanted.review:
         decisions = decisions.filter(pk__in=ReviewFlag.objects.open().values("decision_id"))
     if wanted.version:
@@ -225,6 +238,8 @@ def register_decisions(user, wanted: RegisterFilter) -> QuerySet[Decision]:
         to = [Q(organisation__in=wanted.shared_with)] if wanted.shared_with else []
         if wanted.shared_with_another:
             to.append(Q(organisation__isnull=True))
+        # EXISTS, not `_decision_in`: shares to one organisation are one decision in fifty, and
+        # reading all their ids first costs more than the hash join it saves.
         decisions = decisions.filter(Exists(Share.objects.filter(_any_of(to), decision=OuterRef("pk"))))
     if wanted.search:
         decisions = _search(decisions, wanted.search)
@@ -239,65 +254,147 @@ class Page:
     is_first: bool
 
 
-def page_of(decisions: QuerySet[Decision], cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
-    """One page of `decisions` (ordered newest first) starting at `cursor`.
+type Position = tuple[datetime.datetime, int]  # (submitted_at, id): where a row sits in the register's order
 
-    The position is written as `submitted_at <= t AND (submitted_at < t OR id < pk)`: the first
-    half is an index range, so the database starts reading at the cursor instead of skipping to it.
+
+@dataclass(frozen=True)
+class Matches:
+    """What `count_capped` found: the decisions to page through and how many match.
+
+    With at most the cap matching, `positions` holds every match's place in the register's order, so
+    a page is chosen from them here and only its rows are read (`page_of`). Otherwise it is None and
+    the page is read from `decisions` by keyset.
     """
+
+    decisions: QuerySet[Decision]
+    count: int
+    more: bool
+    positions: tuple[Position, ...] | None = None
+
+
+@contextmanager
+def without_parallel_workers():
+    """The register's queries run in one process each on PostgreSQL.
+
+    Its queries read at most a few thousand index entries; PostgreSQL's cost model sees a million
+    row table and starts two parallel workers, and starting them takes longer (about 10 ms here)
+    than the reading they share. Scoped to one transaction (SET LOCAL): nothing else is affected.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0")
+        yield
+
+
+def _rows_for_page(decisions: QuerySet[Decision]) -> QuerySet[Decision]:
+    # A row shows neither the path nor the record: at a million decisions they are most of a
+    # row's bytes, and each would be parsed from JSON for nothing.
     # The approvals come in a second query for just this page's rows: joined in, the planner may
     # hash the whole approvals table when it expects many matches (a search), a cost that grows with N.
-    rows = decisions.select_related("agency").prefetch_related("approval")
+    return decisions.defer("path", "record").select_related("agency").prefetch_related("approval")
+
+
+def page_of(matches: Matches, cursor: Cursor | None, size: int = PAGE_SIZE) -> Page:
+    """One page of the matches (newest first) starting at `cursor`."""
+    if matches.positions is not None:
+        return _page_of_positions(matches, cursor, size)
+    return _page_by_keyset(matches.decisions, cursor, size)
+
+
+def _page_by_keyset(decisions: QuerySet[Decision], cursor: Cursor | None, size: int) -> Page:
+    """The position is written as `submitted_at <= t AND (submitted_at < t OR id < pk)`: the first
+    half is an index range, so the database starts reading at the cursor instead of skipping to it.
+
+    The page's positions are read first, then its rows by id: asked for whole rows, PostgreSQL walks
+    the date index fetching every row it passes to test the filters (20,000 rows from disk to list
+    25 decisions with an overdue follow-up), where for positions alone the index has what it needs.
+    """
+    positions = decisions.values_list("submitted_at", "pk")
     if cursor is None:
-        found = list(rows[: size + 1])
+        chosen = list(positions[: size + 1])
+    else:
+        at, pk = cursor.submitted_at, cursor.pk
+        if cursor.direction == AFTER:
+            chosen = list(positions.filter(Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(pk__lt=pk)))[: size + 1])
+        else:
+            # BEFORE: read upwards from the cursor, oldest first; `_page_from` turns the page the right way round.
+            chosen = list(positions.filter(Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=pk)))
+                          .order_by("submitted_at", "pk")[: size + 1])
+    return _page_from(decisions, chosen, cursor, size)
+
+
+def _page_of_positions(matches: Matches, cursor: Cursor | None, size: int) -> Page:
+    """The same page as `_page_by_keyset`, chosen from the known positions; only its rows are read.
+
+    Sorting a few hundred matches in the database means reading every one of their rows; here
+    the rows read are the page's own.
+    """
+    newest_first = sorted(matches.positions, reverse=True)
+    if cursor is None or cursor.direction == AFTER:
+        start = (cursor.submitted_at, cursor.pk) if cursor else None
+        chosen = [p for p in newest_first if start is None or p < start][: size + 1]
+    else:
+        start = (cursor.submitted_at, cursor.pk)
+        chosen = [p for p in reversed(newest_first) if p > start][: size + 1]
+    return _page_from(matches.decisions, chosen, cursor, size)
+
+
+def _page_from(decisions: QuerySet[Decision], chosen: list[Position], cursor: Cursor | None, size: int) -> Page:
+    """The page of the `chosen` positions (up to size + 1, in reading order), its rows read by id."""
+    by_pk = _rows_for_page(decisions.model.objects.filter(pk__in=[pk for _, pk in chosen])).in_bulk()
+    found = [by_pk[pk] for _, pk in chosen if pk in by_pk]
+    if cursor is None:
         return Page(found[:size], write_cursor(AFTER, found[size - 1]) if len(found) > size else "", "", True)
-    at, pk = cursor.submitted_at, cursor.pk
-    if cursor.direction == AFTER:
-        found = list(rows.filter(Q(submitted_at__lte=at) & (Q(submitted_at__lt=at) | Q(pk__lt=pk)))[: size + 1])
-        page = found[:size]
-        more_after = len(found) > size
-        return Page(
-            page, write_cursor(AFTER, page[-1]) if more_after else "",
-            write_cursor(BEFORE, page[0]) if page else "", False,
-        )
-    # BEFORE: read upwards from the cursor, oldest first, then turn the page the right way round.
-    found = list(rows.filter(Q(submitted_at__gte=at) & (Q(submitted_at__gt=at) | Q(pk__gt=pk)))
-                 .order_by("submitted_at", "pk")[: size + 1])
-    more_before = len(found) > size
-    page = list(reversed(found[:size]))
+    return _after_page(found, size) if cursor.direction == AFTER else _before_page(found, size)
+
+
+def _after_page(found: list[Decision], size: int) -> Page:
+    page = found[:size]
+    return Page(
+        page, write_cursor(AFTER, page[-1]) if len(found) > size else "",
+        write_cursor(BEFORE, page[0]) if page else "", False,
+    )
+
+
+def _before_page(found_oldest_first: list[Decision], size: int) -> Page:
+    more_before = len(found_oldest_first) > size
+    page = list(reversed(found_oldest_first[:size]))
     return Page(
         page, write_cursor(AFTER, page[-1]) if page else "",
         write_cursor(BEFORE, page[0]) if more_before else "", not more_before,
     )
 
 
-def count_capped(
-    decisions: QuerySet[Decision], *, unordered: bool, cap: int = COUNT_CAP,
-) -> tuple[QuerySet[Decision], int, bool]:
-    """(the decisions to page through, how many match, whether there are more than `cap`): a bounded
+def count_capped(decisions: QuerySet[Decision], *, unordered: bool, cap: int | None = None) -> Matches:
+    """The decisions to page through and how many match (or that more than `cap` do): a bounded
     count, whatever the table's size.
 
-    When few match, the decisions to page through are narrowed to those rows' ids. PostgreSQL
-    cannot tell a rare search word from a common one when the word is outside the column's
-    statistics (it assumes a fixed share of the table), so for a search it walks the date index
-    and tests every row: 9 seconds to find a word fifty decisions hold among a million. Narrowed,
-    it sorts at most `cap` rows found through the search index. With many matches, walking the
-    date index finds a page's worth in a few rows, so the query is left as it was.
+    When few match, their positions are kept (see `Matches`) and the decisions to page through are
+    narrowed to those ids. PostgreSQL cannot tell a rare search word from a common one when the word
+    is outside the column's statistics (it assumes a fixed share of the table), so for a search it
+    walks the date index and tests every row: 9 seconds to find a word fifty decisions hold among a
+    million. Narrowed, only the page's rows are read, by id. With many matches, walking the date
+    index finds a page's worth in a few rows, so the query is left as it was.
 
     The ids are read in the page's order unless `unordered` (`reads_ids_unordered`): then the search
     index or a small related table finds them in any order. Unordered with only the decisions' own
     columns to go on, PostgreSQL reads the whole table from the start (45 ms at a million) where
     the agency's or the date's index gives the first `cap` in a few ms.
-    Narrowed, the rows are read by id only, `decisions`' filters not asked again.
+    Narrowed, the rows are read by id only, `decisions`' filters not asked again: the filters chose
+    them a moment ago, and asking again tests each one's search document, a TOASTed value that at a
+    million rows is mostly on disk (15 ms for fifty matches, against 1 ms for the ids).
     """
+    cap = COUNT_CAP if cap is None else cap
     found = decisions.order_by() if unordered else decisions
-    ids = list(found.values_list("pk", flat=True)[: cap + 1])
-    if len(ids) > cap:
-        return decisions, cap, True
-    # The page reads those rows by id alone: the filters chose them a moment ago, and asking again
-    # tests each one's search document, a TOASTed value that at a million rows is mostly on disk
-    # (15 ms for fifty matches, against 1 ms for the ids).
-    return decisions.model.objects.filter(pk__in=ids).order_by(*decisions.query.order_by), len(ids), False
+    # submitted_at comes with the id from the register's indexes, so knowing positions costs nothing.
+    positions = list(found.values_list("submitted_at", "pk")[: cap + 1])
+    if len(positions) > cap:
+        return Matches(decisions, cap, True)
+    narrowed = decisions.model.objects.filter(pk__in=[pk for _, pk in positions]).order_by(*decisions.query.order_by)
+    return Matches(narrowed, len(positions), False, tuple(positions))
 
 
 # -- the audit of searches (AT-1) ------------------------------------------------------------------

@@ -60,9 +60,11 @@ def register(request: HttpRequest) -> HttpResponse:
         # A full page either way: htmx falls back to a full load on an error status (static/js/app.mjs).
         return render(request, "register/bad_cursor.html", context, status=400)
     wanted = form.register_filter()
-    decisions = services.register_decisions(request.user, wanted)
-    decisions, count, more = services.count_capped(decisions, unordered=services.reads_ids_unordered(wanted))
-    page = services.page_of(decisions, cursor)
+    with services.without_parallel_workers():
+        decisions = services.register_decisions(request.user, wanted)
+        matches = services.count_capped(decisions, unordered=services.reads_ids_unordered(wanted))
+        page = services.page_of(matches, cursor)
+    count, more = matches.count, matches.more
     context.update({
         "wanted": wanted, "page": page, "rows": _rows(page.decisions), "count": count, "more": more,
         # Each decision's link carries this view's filter, so its page leads back to it (isg/approvals/decision_views.py).

@@ -84,7 +84,10 @@ def test_the_recipient_filter_reads_the_recipient_the_decision_recorded(decided)
         *(d[name] for name, recorded in kinds.items() if recorded))
 
 
-def test_overdue_follow_ups(decided, clock):
+@pytest.mark.parametrize("inline", [services.RELATED_IDS_INLINE, 1], ids=["ids-read-first", "ids-left-to-the-database"])
+def test_overdue_follow_ups(decided, clock, inline, monkeypatch):
+    # On PostgreSQL, past RELATED_IDS_INLINE decisions the ids are read by the query itself: the same rows.
+    monkeypatch.setattr(services, "RELATED_IDS_INLINE", inline)
     users, d = decided
     clock.set(at(2026, 5, 1))
     FollowUp.objects.create(decision=d["serious"], kind=FollowUp.Kind.REVIEW, due_at=at(2026, 4, 20),
@@ -112,10 +115,13 @@ def test_filters_a_related_table_answers_keep_the_order_and_the_capped_count(dec
     wanted = RegisterFilter(followups_overdue=True)
     assert services.reads_ids_unordered(wanted)
     matching = services.register_decisions(users["lscb"], wanted)
-    assert services.count_capped(matching, unordered=True, cap=2)[1:] == (2, True)
-    narrowed, count, more = services.count_capped(matching, unordered=True, cap=3)
-    assert (count, more) == (3, False)
-    assert [decision.pk for decision in narrowed] == [d[name].pk for name in ("serious", "refused", "consent")]
+    capped = services.count_capped(matching, unordered=True, cap=2)
+    assert (capped.count, capped.more, capped.positions) == (2, True, None)
+    narrowed = services.count_capped(matching, unordered=True, cap=3)
+    assert (narrowed.count, narrowed.more) == (3, False)
+    newest_first = [d[name].pk for name in ("serious", "refused", "consent")]
+    assert [decision.pk for decision in narrowed.decisions] == newest_first
+    assert [decision.pk for decision in services.page_of(narrowed, None).decisions] == newest_first
 
 
 # -- periods on the test clock -------------------------------------------------------------------

@@ -277,7 +277,10 @@ def next_link(body: str, rel: str) -> str | None:
     return found.group(1).replace("&amp;", "&") if found else None
 
 
-def test_keyset_pages_visit_every_decision_once_in_order(sixty):
+@pytest.mark.parametrize("cap", [services.COUNT_CAP, 10], ids=["page-chosen-from-the-matches", "page-read-by-keyset"])
+def test_keyset_pages_visit_every_decision_once_in_order(sixty, cap, monkeypatch):
+    # Up to the count's cap a page is chosen from the matches' positions; beyond it, read by keyset.
+    monkeypatch.setattr(services, "COUNT_CAP", cap)
     users, expected = sixty
     client = client_for(users["lscb"])
     assert len(expected) == 60
