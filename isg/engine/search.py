@@ -11,7 +11,7 @@ what a path went through as well as where it ended.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from .model import (
@@ -21,6 +21,7 @@ from .model import (
     URGENT_ANSWER,
     URGENT_NODE,
     Flowchart,
+    Route,
     State,
     clauses_of,
     condition_variables,
@@ -294,6 +295,72 @@ def value_classes(flowchart: Flowchart, conditions: Iterable) -> dict[str, dict[
     return classes
 
 
+def _compiled(condition) -> Callable[[Mapping[str, object]], bool]:
+    """`matches(condition, state)` as a function of the state, each pair's values unpacked once:
+    the search tests the same few conditions millions of times. Pass only a non-empty condition."""
+    clauses = tuple(
+        tuple((name, value if isinstance(value, tuple) else (value,)) for name, value in clause.items())
+        for clause in clauses_of(condition)
+    )
+    if len(clauses) == 1 and len(clauses[0]) == 1:
+        ((name, wanted),) = clauses[0]
+        return lambda state: state.get(name) in wanted
+    return lambda state: any(all(state.get(name) in wanted for name, wanted in pairs) for pairs in clauses)
+
+
+@dataclass(frozen=True)
+class _Option:
+    """One move a walk may make from a node, ready for the search: `walk.transition` taken apart.
+
+    `routes` holds each case as (test or None, target, changes); `changes` merges the answer's
+    `set`, the route's `set` and the path facts the move sets, in that order, as the walk applies them.
+    """
+
+    node_id: str
+    answer_id: str
+    only_when: Callable[[Mapping[str, object]], bool] | None
+    unless: Callable[[Mapping[str, object]], bool] | None
+    routes: tuple[tuple[Callable[[Mapping[str, object]], bool] | None, str, dict[str, object]], ...]
+    # The urgent button goes straight to its target, whatever it is, and forgets advice's return point.
+    is_urgent: bool = False
+
+
+def _options(flowchart: Flowchart, node_id: str, facts_at) -> tuple[_Option, ...]:
+    """The moves from `node_id`: its answers in order, then the urgent button."""
+
+    def changes(node: str, answer_id: str, *sets: Mapping[str, object]) -> dict[str, object]:
+        merged: dict[str, object] = {}
+        for values in sets:
+            merged.update(values)
+        for name, answers in facts_at.get(node, ()):
+            if answers is None or answer_id in answers:
+                merged[name] = True
+        return merged
+
+    def cases(node: str, answer_id: str, sets: Mapping[str, object], routes: tuple[Route, ...], *, first_only: bool):
+        if first_only:  # one route: taken whatever its `when` says, as `walk.transition` does
+            return ((None, routes[0].next, changes(node, answer_id, sets, routes[0].set)),)
+        # `route_for`: the first route whose `when` holds, else the last
+        chosen = [(_compiled(r.when) if r.when else None, r.next, changes(node, answer_id, sets, r.set)) for r in routes]
+        return (*chosen, (None, *chosen[-1][1:]))
+
+    options = [
+        _Option(
+            node_id, answer.id,
+            only_when=_compiled(answer.only_when) if answer.only_when else None,
+            unless=_compiled(answer.unless) if answer.unless else None,
+            routes=cases(node_id, answer.id, answer.set, answer.routes, first_only=len(answer.routes) == 1),
+        )
+        for answer in flowchart.node(node_id).answers
+    ]
+    urgent = flowchart.urgent
+    options.append(_Option(
+        URGENT_NODE, URGENT_ANSWER, None, None,
+        cases(URGENT_NODE, URGENT_ANSWER, urgent.set, urgent.routes, first_only=False), is_urgent=True,
+    ))
+    return tuple(options)
+
+
 def explore(
     flowchart: Flowchart, live: Liveness, facts: frozenset[str] = frozenset(),
     classes: Mapping[str, Mapping[object, object]] | None = None,
@@ -305,64 +372,66 @@ def explore(
     """
     classes = classes or {}
     facts_at = _fact_index(facts)
-    keeps: dict[tuple[str, str | None, Context], frozenset[str]] = {}
     terminal = {node_id for node_id, node in flowchart.nodes.items() if node.is_terminal}
+    context_names = live.context
+    no_classes: Mapping[object, object] = {}
+    # The moves from each node, and what a situation keeps: each kept name with its value classes.
+    options_at = {node_id: _options(flowchart, node_id, facts_at) for node_id in flowchart.nodes if node_id not in terminal}
+    kept_at: dict[tuple[str, str | None, Context], dict[str, Mapping[object, object]]] = {}
+
+    def kept(at: str, return_to: str | None, context: Context) -> dict[str, Mapping[object, object]]:
+        keep = live.table.get((at, context), live.fallback[at])
+        if return_to:
+            keep = keep | live.table.get((return_to, context), live.fallback[return_to])
+        return {name: classes.get(name, no_classes) for name in keep}
 
     def project(state: dict, at: str, return_to: str | None) -> dict:
-        context = live.context_of(state)
-        keep = keeps.get((at, return_to, context))
+        context = tuple(map(state.get, context_names))
+        keep = kept_at.get((at, return_to, context))
         if keep is None:
-            keep = live.table.get((at, context), live.fallback[at])
-            if return_to:
-                keep = keep | live.table.get((return_to, context), live.fallback[return_to])
-            keeps[at, return_to, context] = keep
-        return {k: classes[k].get(v, v) if k in classes else v for k, v in state.items() if k in keep}
+            keep = kept_at[at, return_to, context] = kept(at, return_to, context)
+        # The state's own order is kept: it shows in the validator's messages.
+        return {name: keep[name].get(value, value) for name, value in state.items() if name in keep}
 
-    # A move's outcome as the walk engine computes it (walk.transition), inlined for speed: the
-    # search makes tens of thousands of them.
-    urgent = flowchart.urgent
-
-    def moves(at: str, state: State, return_to: str | None):
-        node = flowchart.node(at)
-        for answer in node.answers:
-            if not answer.is_offered(state):
+    result = Exploration()
+    parents = result.parents
+    start_state = project({}, START, None)
+    start: Key = (START, frozenset(start_state.items()), None)
+    result.order.append(start)
+    result.states[start] = frozen(start_state)
+    parents[start] = None
+    # Plain dicts ride along with the keys: reading them is cheaper than reading the frozen states.
+    queue = deque([(start, start_state)])
+    while queue:
+        key, state = queue.popleft()
+        at, _, return_to = key
+        for option in options_at[at]:
+            if option.only_when is not None and not option.only_when(state):
                 continue
-            route = answer.route_for(state) if len(answer.routes) > 1 else answer.routes[0]
-            target, new_return = route.next, return_to
-            if target == RETURN:
+            if option.unless is not None and option.unless(state):
+                continue
+            for test, route_target, route_changes in option.routes:
+                if test is None or test(state):
+                    target, changes = route_target, route_changes
+                    break
+            if option.is_urgent:
+                new_return = None
+            elif target == RETURN:
                 if return_to is None:
                     continue
                 target, new_return = return_to, None
             elif target == ADVICE:
                 new_return = at
-            yield at, answer.id, target, {**state, **answer.set, **route.set}, new_return
-        route = urgent.route_for(state)
-        yield URGENT_NODE, URGENT_ANSWER, route.next, {**state, **urgent.set, **route.set}, None
-
-    result = Exploration()
-    start_state = frozen(project({}, START, None))
-    start: Key = (START, frozenset(start_state.items()), None)
-    result.order.append(start)
-    result.states[start] = start_state
-    result.parents[start] = None
-    queue = deque([start])
-    while queue:
-        key = queue.popleft()
-        at, _, return_to = key
-        if at in terminal:
-            continue
-        state = result.states[key]
-        for node_id, answer_id, target, new_state, new_return in moves(at, state, return_to):
+            else:
+                new_return = return_to
             if target in terminal:
                 new_return = None  # nothing returns from the end: advice's return point no longer matters
-            for name, answers in facts_at.get(node_id, ()):
-                if answers is None or answer_id in answers:
-                    new_state[name] = True
-            projected = project(new_state, target, new_return)
+            projected = project({**state, **changes}, target, new_return)
             new_key: Key = (target, frozenset(projected.items()), new_return)
-            if new_key not in result.parents:
-                result.parents[new_key] = (key, node_id, answer_id)
+            if new_key not in parents:
+                parents[new_key] = (key, option.node_id, option.answer_id)
                 result.states[new_key] = frozen(projected)
                 result.order.append(new_key)
-                queue.append(new_key)
+                if target not in terminal:
+                    queue.append((new_key, projected))
     return result
