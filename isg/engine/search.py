@@ -305,43 +305,64 @@ def _compiled(condition) -> Callable[[Mapping[str, object]], bool]:
     if len(clauses) == 1 and len(clauses[0]) == 1:
         ((name, wanted),) = clauses[0]
         return lambda state: state.get(name) in wanted
-    return lambda state: any(all(state.get(name) in wanted for name, wanted in pairs) for pairs in clauses)
+
+    # Plain loops: generators inside `any` and `all` cost more than the tests themselves.
+    def holds(state: Mapping[str, object]) -> bool:
+        for pairs in clauses:
+            for name, wanted in pairs:
+                if state.get(name) not in wanted:
+                    break
+            else:
+                return True
+        return False
+
+    return holds
+
+
+# One case of a move: (test or None, target, changes, context updates), see `_Option`.
+type _Case = tuple[Callable[[Mapping[str, object]], bool] | None, str, dict[str, object], tuple[tuple[int, object], ...]]
 
 
 @dataclass(frozen=True)
 class _Option:
     """One move a walk may make from a node, ready for the search: `walk.transition` taken apart.
 
-    `routes` holds each case as (test or None, target, changes); `changes` merges the answer's
-    `set`, the route's `set` and the path facts the move sets, in that order, as the walk applies them.
+    `routes` holds each case in `route_for`'s order. Its `changes` merge the answer's `set`, the
+    route's `set` and the path facts the move sets, in the order the walk applies them, with values
+    already in their class; its context updates are the (position, value) pairs it writes into the
+    context (see `Liveness`).
     """
 
     node_id: str
     answer_id: str
     only_when: Callable[[Mapping[str, object]], bool] | None
     unless: Callable[[Mapping[str, object]], bool] | None
-    routes: tuple[tuple[Callable[[Mapping[str, object]], bool] | None, str, dict[str, object]], ...]
+    routes: tuple[_Case, ...]
     # The urgent button goes straight to its target, whatever it is, and forgets advice's return point.
     is_urgent: bool = False
 
 
-def _options(flowchart: Flowchart, node_id: str, facts_at) -> tuple[_Option, ...]:
+def _options(
+    flowchart: Flowchart, node_id: str, facts_at, context_names: tuple[str, ...],
+    canonical: Callable[[str, object], object],
+) -> tuple[_Option, ...]:
     """The moves from `node_id`: its answers in order, then the urgent button."""
 
-    def changes(node: str, answer_id: str, *sets: Mapping[str, object]) -> dict[str, object]:
+    def case(test, target: str, node: str, answer_id: str, *sets: Mapping[str, object]) -> _Case:
         merged: dict[str, object] = {}
         for values in sets:
             merged.update(values)
         for name, answers in facts_at.get(node, ()):
             if answers is None or answer_id in answers:
                 merged[name] = True
-        return merged
+        updates = tuple((i, merged[name]) for i, name in enumerate(context_names) if name in merged)
+        return test, target, {name: canonical(name, value) for name, value in merged.items()}, updates
 
     def cases(node: str, answer_id: str, sets: Mapping[str, object], routes: tuple[Route, ...], *, first_only: bool):
         if first_only:  # one route: taken whatever its `when` says, as `walk.transition` does
-            return ((None, routes[0].next, changes(node, answer_id, sets, routes[0].set)),)
+            return (case(None, routes[0].next, node, answer_id, sets, routes[0].set),)
         # `route_for`: the first route whose `when` holds, else the last
-        chosen = [(_compiled(r.when) if r.when else None, r.next, changes(node, answer_id, sets, r.set)) for r in routes]
+        chosen = [case(_compiled(r.when) if r.when else None, r.next, node, answer_id, sets, r.set) for r in routes]
         return (*chosen, (None, *chosen[-1][1:]))
 
     options = [
@@ -374,28 +395,47 @@ def explore(
     facts_at = _fact_index(facts)
     terminal = {node_id for node_id, node in flowchart.nodes.items() if node.is_terminal}
     context_names = live.context
-    no_classes: Mapping[object, object] = {}
-    # The moves from each node, and what a situation keeps: each kept name with its value classes.
-    options_at = {node_id: _options(flowchart, node_id, facts_at) for node_id in flowchart.nodes if node_id not in terminal}
-    kept_at: dict[tuple[str, str | None, Context], dict[str, Mapping[object, object]]] = {}
+    # The context is read before values are put in their class. Where classes merge a context
+    # variable's values, its raw value must reach the context, so it is put in its class only when kept.
+    raw = frozenset(
+        name for name in context_names
+        if any(value != alike for value, alike in classes.get(name, {}).items())
+    )
 
-    def kept(at: str, return_to: str | None, context: Context) -> dict[str, Mapping[object, object]]:
+    def canonical(name: str, value: object) -> object:
+        return value if name in raw or name not in classes else classes[name].get(value, value)
+
+    options_at = {
+        node_id: _options(flowchart, node_id, facts_at, context_names, canonical)
+        for node_id in flowchart.nodes if node_id not in terminal
+    }
+    # What a situation keeps, and which kept names still hold a raw value.
+    kept_at: dict[tuple[str, str | None, Context], tuple[frozenset[str], frozenset[str]]] = {}
+
+    def kept(at: str, return_to: str | None, context: Context) -> tuple[frozenset[str], frozenset[str]]:
         keep = live.table.get((at, context), live.fallback[at])
         if return_to:
             keep = keep | live.table.get((return_to, context), live.fallback[return_to])
-        return {name: classes.get(name, no_classes) for name in keep}
+        return keep, keep & raw
 
-    def project(state: dict, at: str, return_to: str | None) -> dict:
-        context = tuple(map(state.get, context_names))
-        keep = kept_at.get((at, return_to, context))
-        if keep is None:
-            keep = kept_at[at, return_to, context] = kept(at, return_to, context)
-        # The state's own order is kept: it shows in the validator's messages.
-        return {name: keep[name].get(value, value) for name, value in state.items() if name in keep}
+    def project(state: dict, at: str, return_to: str | None, context: Context) -> dict:
+        """The part of `state` the situation keeps (`state` itself if it keeps all of it), in its own
+        order: the order shows in the validator's messages."""
+        keep, raw_kept = kept_at.get((at, return_to, context)) or kept_at.setdefault(
+            (at, return_to, context), kept(at, return_to, context))
+        projected = state if keep.issuperset(state) else {n: v for n, v in state.items() if n in keep}
+        for name in raw_kept:
+            if name in projected:
+                projected[name] = canonical_raw(name, projected[name])
+        return projected
+
+    def canonical_raw(name: str, value: object) -> object:
+        return classes[name].get(value, value) if name in classes else value
 
     result = Exploration()
     parents = result.parents
-    start_state = project({}, START, None)
+    empty_context = tuple(None for _ in context_names)
+    start_state = project({}, START, None, empty_context)
     start: Key = (START, frozenset(start_state.items()), None)
     result.order.append(start)
     result.states[start] = frozen(start_state)
@@ -405,14 +445,15 @@ def explore(
     while queue:
         key, state = queue.popleft()
         at, _, return_to = key
+        context = tuple(map(state.get, context_names))
         for option in options_at[at]:
             if option.only_when is not None and not option.only_when(state):
                 continue
             if option.unless is not None and option.unless(state):
                 continue
-            for test, route_target, route_changes in option.routes:
+            for test, route_target, route_changes, route_updates in option.routes:
                 if test is None or test(state):
-                    target, changes = route_target, route_changes
+                    target, changes, updates = route_target, route_changes, route_updates
                     break
             if option.is_urgent:
                 new_return = None
@@ -426,7 +467,13 @@ def explore(
                 new_return = return_to
             if target in terminal:
                 new_return = None  # nothing returns from the end: advice's return point no longer matters
-            projected = project({**state, **changes}, target, new_return)
+            new_context = context
+            if updates:
+                new_context = list(context)
+                for position, value in updates:
+                    new_context[position] = value
+                new_context = tuple(new_context)
+            projected = project({**state, **changes}, target, new_return, new_context)
             new_key: Key = (target, frozenset(projected.items()), new_return)
             if new_key not in parents:
                 parents[new_key] = (key, option.node_id, option.answer_id)
