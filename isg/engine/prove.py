@@ -183,12 +183,26 @@ def _plan(flowchart: Flowchart, check: SafetyCheck) -> _Plan:
     )
 
 
-def _search(flowchart: Flowchart, plan: _Plan) -> Exploration:
+def _search(flowchart: Flowchart, plan: _Plan, done: dict[tuple, Exploration] | None = None) -> Exploration:
+    """The search `plan` asks for. `done` holds searches already made for this flowchart: plans
+    that differ may still keep the same variables, facts and value classes everywhere, and then
+    their searches are the same."""
     reads = route_reads(flowchart)
     for at, names in plan.reads:
         reads[at] = reads[at] | set(names)
     conditions = routing_conditions(flowchart) + [dict(clause) for clause in plan.clauses]
-    return explore(flowchart, live_variables(flowchart, reads), plan.facts, classes=value_classes(flowchart, conditions))
+    live = live_variables(flowchart, reads)
+    classes = value_classes(flowchart, conditions)
+    if done is None:
+        return explore(flowchart, live, plan.facts, classes=classes)
+    # Everything `explore` reads besides the flowchart.
+    inputs = (
+        live.context, frozenset(live.table.items()), frozenset(live.fallback.items()), plan.facts,
+        frozenset((name, frozenset(alike.items())) for name, alike in classes.items()),
+    )
+    if inputs not in done:
+        done[inputs] = explore(flowchart, live, plan.facts, classes=classes)
+    return done[inputs]
 
 
 # -- the proof --------------------------------------------------------------------------------------
@@ -298,8 +312,8 @@ def final_states(flowchart: Flowchart) -> list[State]:
     return [exploration.states[key] for key in exploration.order if key[0] == terminal]
 
 
-def _approval_gaps(flowchart: Flowchart) -> tuple[list[ApprovalGap], int, int]:
-    exploration = _search(flowchart, approval_plan(flowchart))
+def _approval_gaps(flowchart: Flowchart, done: dict[tuple, Exploration]) -> tuple[list[ApprovalGap], int, int]:
+    exploration = _search(flowchart, approval_plan(flowchart), done)
     terminal = flowchart.terminal.id
     gaps: dict[tuple[str, str], ApprovalGap] = {}
     finals = 0
@@ -333,17 +347,18 @@ def prove(flowchart: Flowchart, rules: Iterable[str] | None = None) -> Proof:
             checks.append((rule, check))
     broken: list[Counterexample] = []
     most_finals = 0
-    situations = 0
+    situations = 0  # counted per group, even where groups share a search
+    done: dict[tuple, Exploration] = {}
     for (reads, facts), (plans, checks) in groups.items():
         plan = _Plan(reads=reads, facts=facts, clauses=tuple(c for p in plans for c in p.clauses))
-        exploration = _search(flowchart, plan)
+        exploration = _search(flowchart, plan, done)
         found, finals = _check_group(flowchart, exploration, checks)
         broken += found
         most_finals = max(most_finals, finals)
         situations += len(exploration.order)
     gaps: list[ApprovalGap] = []
     if wanted is None:
-        gaps, finals, visited = _approval_gaps(flowchart)
+        gaps, finals, visited = _approval_gaps(flowchart, done)
         most_finals = max(most_finals, finals)
         situations += visited
     return Proof(
