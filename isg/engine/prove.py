@@ -35,6 +35,7 @@ from .search import (
     FACT_PREFIX,
     Exploration,
     Liveness,
+    cycle_collection_paused,
     explore,
     live_variables,
     route_reads,
@@ -366,6 +367,13 @@ def _approval_gaps(flowchart: Flowchart, exploration: Exploration) -> tuple[list
 
 def prove(flowchart: Flowchart, rules: Iterable[str] | None = None) -> Proof:
     """Check the safety rules (all, or the ids in `rules`) over every walk; keep each check's first break."""
+    # Paused for the whole proof, not search by search: each search's states would otherwise be
+    # walked by the collector once it resumes, and again as they age, until the next search frees them.
+    with cycle_collection_paused():
+        return _prove(flowchart, rules)
+
+
+def _prove(flowchart: Flowchart, rules: Iterable[str] | None) -> Proof:
     wanted = set(rules) if rules is not None else None
     selected = tuple(r for r in flowchart.safety if wanted is None or r.id in wanted)
     # Checks that keep the same variables and facts share one search (their clauses only refine

@@ -385,7 +385,7 @@ def _options(
 
 
 @contextmanager
-def _cycle_collection_paused() -> Iterator[None]:
+def cycle_collection_paused() -> Iterator[None]:
     """The search allocates hundreds of thousands of dicts, tuples and frozensets that all live
     until it ends and form no cycles: the cycle collector would walk them again and again for
     nothing (about 40% of the search's time)."""
@@ -458,7 +458,7 @@ def explore(
     parents[start] = None
     # Plain dicts ride along with the keys: reading them is cheaper than reading the frozen states.
     queue = deque([(start, start_state)])
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         while queue:
             key, state = queue.popleft()
             at, _, return_to = key
