@@ -12,6 +12,7 @@ counterexample, as an answers file that `manage.py flowchart walk` replays.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,8 @@ from .safety import (
 from .search import (
     FACT_PREFIX,
     Exploration,
+    Liveness,
+    cycle_collection_paused,
     explore,
     live_variables,
     route_reads,
@@ -183,12 +186,57 @@ def _plan(flowchart: Flowchart, check: SafetyCheck) -> _Plan:
     )
 
 
-def _search(flowchart: Flowchart, plan: _Plan) -> Exploration:
+@dataclass(frozen=True)
+class _SearchInputs:
+    """Everything `explore` reads besides the flowchart, for one plan."""
+
+    live: Liveness
+    facts: frozenset[str]
+    classes: dict[str, dict[object, object]]
+
+    @property
+    def identity(self) -> tuple:
+        """Equal for plans that differ yet keep the same variables, facts and value classes
+        everywhere: their searches are the same."""
+        return (
+            self.live.context, frozenset(self.live.table.items()), frozenset(self.live.fallback.items()), self.facts,
+            frozenset((name, frozenset(alike.items())) for name, alike in self.classes.items()),
+        )
+
+
+def _search_inputs(flowchart: Flowchart, plan: _Plan) -> _SearchInputs:
     reads = route_reads(flowchart)
     for at, names in plan.reads:
         reads[at] = reads[at] | set(names)
     conditions = routing_conditions(flowchart) + [dict(clause) for clause in plan.clauses]
-    return explore(flowchart, live_variables(flowchart, reads), plan.facts, classes=value_classes(flowchart, conditions))
+    return _SearchInputs(live_variables(flowchart, reads), plan.facts, value_classes(flowchart, conditions))
+
+
+def _search(flowchart: Flowchart, plan: _Plan) -> Exploration:
+    inputs = _search_inputs(flowchart, plan)
+    return explore(flowchart, inputs.live, inputs.facts, classes=inputs.classes)
+
+
+class _SharedSearches:
+    """The searches of one proof, each made once and kept only until the last plan that needs it
+    has had it: a search holds tens of thousands of states."""
+
+    def __init__(self, flowchart: Flowchart, plans: list[_Plan]) -> None:
+        self.flowchart = flowchart
+        self.inputs = {plan: _search_inputs(flowchart, plan) for plan in plans}
+        self.identity = {plan: inputs.identity for plan, inputs in self.inputs.items()}
+        self.uses = Counter(self.identity[plan] for plan in plans)
+        self.kept: dict[tuple, Exploration] = {}
+
+    def __call__(self, plan: _Plan) -> Exploration:
+        inputs, identity = self.inputs[plan], self.identity[plan]
+        exploration = self.kept.pop(identity, None)
+        if exploration is None:
+            exploration = explore(self.flowchart, inputs.live, inputs.facts, classes=inputs.classes)
+        self.uses[identity] -= 1
+        if self.uses[identity] > 0:
+            self.kept[identity] = exploration
+        return exploration
 
 
 # -- the proof --------------------------------------------------------------------------------------
@@ -298,8 +346,7 @@ def final_states(flowchart: Flowchart) -> list[State]:
     return [exploration.states[key] for key in exploration.order if key[0] == terminal]
 
 
-def _approval_gaps(flowchart: Flowchart) -> tuple[list[ApprovalGap], int, int]:
-    exploration = _search(flowchart, approval_plan(flowchart))
+def _approval_gaps(flowchart: Flowchart, exploration: Exploration) -> tuple[list[ApprovalGap], int, int]:
     terminal = flowchart.terminal.id
     gaps: dict[tuple[str, str], ApprovalGap] = {}
     finals = 0
@@ -320,6 +367,13 @@ def _approval_gaps(flowchart: Flowchart) -> tuple[list[ApprovalGap], int, int]:
 
 def prove(flowchart: Flowchart, rules: Iterable[str] | None = None) -> Proof:
     """Check the safety rules (all, or the ids in `rules`) over every walk; keep each check's first break."""
+    # Paused for the whole proof, not search by search: each search's states would otherwise be
+    # walked by the collector once it resumes, and again as they age, until the next search frees them.
+    with cycle_collection_paused():
+        return _prove(flowchart, rules)
+
+
+def _prove(flowchart: Flowchart, rules: Iterable[str] | None) -> Proof:
     wanted = set(rules) if rules is not None else None
     selected = tuple(r for r in flowchart.safety if wanted is None or r.id in wanted)
     # Checks that keep the same variables and facts share one search (their clauses only refine
@@ -331,19 +385,24 @@ def prove(flowchart: Flowchart, rules: Iterable[str] | None = None) -> Proof:
             plans, checks = groups.setdefault((plan.reads, plan.facts), ([], []))
             plans.append(plan)
             checks.append((rule, check))
+    group_plans = {
+        (reads, facts): _Plan(reads=reads, facts=facts, clauses=tuple(c for p in plans for c in p.clauses))
+        for (reads, facts), (plans, _) in groups.items()
+    }
+    approval = approval_plan(flowchart) if wanted is None else None
+    search = _SharedSearches(flowchart, [*group_plans.values(), *([approval] if approval else [])])
     broken: list[Counterexample] = []
     most_finals = 0
-    situations = 0
-    for (reads, facts), (plans, checks) in groups.items():
-        plan = _Plan(reads=reads, facts=facts, clauses=tuple(c for p in plans for c in p.clauses))
-        exploration = _search(flowchart, plan)
+    situations = 0  # counted per group, even where groups share a search
+    for group, (_, checks) in groups.items():
+        exploration = search(group_plans[group])
         found, finals = _check_group(flowchart, exploration, checks)
         broken += found
         most_finals = max(most_finals, finals)
         situations += len(exploration.order)
     gaps: list[ApprovalGap] = []
-    if wanted is None:
-        gaps, finals, visited = _approval_gaps(flowchart)
+    if approval is not None:
+        gaps, finals, visited = _approval_gaps(flowchart, search(approval))
         most_finals = max(most_finals, finals)
         situations += visited
     return Proof(
