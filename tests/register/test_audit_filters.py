@@ -15,6 +15,7 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from isg.approvals.models import Approval
@@ -99,6 +100,23 @@ def test_overdue_follow_ups(decided, clock, inline, monkeypatch):
     assert listed(users, {"followups": "yes"}) == ids(d["serious"])  # not the one due later, nor the one done
     clock.set(at(2026, 6, 2))
     assert listed(users, {"followups": "yes"}) == ids(d["serious"], d["consent"])
+
+
+@pytest.mark.django_db
+def test_the_register_reads_without_parallel_workers_and_leaves_the_setting_as_it_was():
+    # PostgreSQL only: SQLite has no parallel workers, and there the block only has to run.
+    def workers() -> str | None:
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW max_parallel_workers_per_gather")
+            return cursor.fetchone()[0]
+
+    before = workers()
+    with services.without_parallel_workers():
+        assert workers() in (None, "0")
+    assert workers() == before
+    assert connection.vendor != "postgresql" or before != "0"
 
 
 def test_filters_a_related_table_answers_keep_the_order_and_the_capped_count(decided, clock):
