@@ -235,7 +235,7 @@ def register_indexes(create: bool) -> None:
 
     from django.db import connection
 
-    for name in ("0001_register_indexes", "0002_audit_filter_indexes", "0003_agency_and_share_indexes"):
+    for name in ("0001_register_indexes", "0002_audit_filter_indexes", "0003_agency_share_and_id_indexes"):
         migration = importlib.import_module(f"isg.register.migrations.{name}")
         with connection.schema_editor() as editor:
             (migration.create if create else migration.drop)(None, editor)

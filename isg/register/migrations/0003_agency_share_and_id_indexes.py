@@ -1,4 +1,4 @@
-"""Two more indexes for the register's audit filters, PostgreSQL only (as 0002).
+"""Three more indexes for the register's audit filters, PostgreSQL only (as 0002).
 
 - `register_agency_listed`: the register's own order within each agency, over only the rows it
   lists. `register_listed` (0002) walks the whole register in date order, so a filter on one or two
@@ -8,6 +8,11 @@
   so only the agencies' own rows are read, without the table.
 - `register_share_organisation`: the decisions shared with an organisation ("shared with"), read
   from the index alone.
+- `register_listed_by_id`: the listed rows by id, carrying their date and the filters' columns.
+  A filter a related table answers (shares, follow-ups) finds its decisions by id; through the
+  primary key each one is a read of the table, mostly not in memory at a million rows, and
+  PostgreSQL hashed the shares and walked the date index instead. From this index it checks the
+  first 1,001 without the table: "shared with" counts in 6 ms, not 15.
 """
 
 from django.db import migrations
@@ -19,6 +24,10 @@ INDEXES = {
         "WHERE submitted_at IS NOT NULL AND status NOT IN ('draft', 'superseded')"
     ),
     "register_share_organisation": "disclosures_share (organisation_id, decision_id)",
+    "register_listed_by_id": (
+        "decisions_decision (id) INCLUDE (submitted_at, agency_id, outcome, status, is_emergency, flowchart_version) "
+        "WHERE submitted_at IS NOT NULL AND status NOT IN ('draft', 'superseded')"
+    ),
 }
 
 
