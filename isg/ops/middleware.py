@@ -24,12 +24,27 @@ WELL_FORMED = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
 
 logger = logging.getLogger("isg.request")
 
+# URL parts that are secrets: a password-reset link's token opens the account to whoever holds it
+# until it is used, and the request log is read by more people than the account's owner.
+SECRET_URL_KWARGS = ("token",)
+
 
 def incoming_request_id(request: HttpRequest) -> str | None:
     if not getattr(settings, "ISG_BEHIND_PROXY", False):
         return None
     value = request.META.get(META_KEY, "")
     return value if WELL_FORMED.fullmatch(value) else None
+
+
+def logged_path(request: HttpRequest) -> str:
+    """The request's path, any secret URL part replaced by its name in brackets."""
+    path = request.path
+    match = getattr(request, "resolver_match", None)
+    for name in SECRET_URL_KWARGS:
+        value = str((match.kwargs if match else {}).get(name) or "")
+        if value:
+            path = path.replace(value, f"[{name}]")
+    return path
 
 
 class RequestIdMiddleware:
@@ -53,7 +68,7 @@ class RequestIdMiddleware:
                 "request",
                 extra={
                     "method": request.method,
-                    "path": request.path,
+                    "path": logged_path(request),
                     "status": status,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                 },

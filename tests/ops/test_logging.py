@@ -129,6 +129,24 @@ def test_decision_text_query_strings_and_case_references_stay_out_of_the_logs(cl
 
 
 @pytest.mark.django_db
+def test_a_password_reset_links_token_stays_out_of_the_logs(client, log_lines):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = make_user(username="reset-me")
+    uid, token = urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)
+    log_lines(clear=True)
+    response = client.get(f"/accounts/password/reset/{uid}/{token}/")
+    assert response.status_code == 302  # to the set-password page, the token kept in the session
+    assert client.get(response["Location"]).status_code == 200  # the new-password form
+    requests = request_lines(log_lines())
+    assert token not in json.dumps(requests)
+    # Both lines name the route, not the token (the second's "set-password" stands in the same place).
+    assert [line["path"] for line in requests] == [f"/accounts/password/reset/{uid}/[token]/"] * 2
+
+
+@pytest.mark.django_db
 def test_failed_sign_ins_log_no_username(client, log_lines):
     username = f"canary-{uuid.uuid4().hex[:12]}"
     for _ in range(6):  # past the lockout, so django-axes logs the lockout too
