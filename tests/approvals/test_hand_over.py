@@ -60,6 +60,25 @@ def test_the_current_approver_hands_it_to_a_colleague_with_a_reason(people, awai
     assert awaiting.case_reference in queue and "Handed to you" in queue
 
 
+def test_an_answer_that_arrives_after_a_hand_over_is_told_where_it_went_and_nothing_is_recorded(people, awaiting):
+    # Margaret opened the approval page; meanwhile it was handed to Percy. Her answer now finds a
+    # decision she may no longer see: a 404, which says what may have happened, and changes nothing.
+    margaret = client_for(people.manager)
+    token = csrf_from(margaret, f"/approvals/{awaiting.public_id}/")
+    awaiting.refresh_from_db()
+    handover.hand_to(awaiting, people.manager, people.peer, "In court today", awaiting.revision)
+    response = margaret.post(f"/approvals/{awaiting.public_id}/", {
+        "csrfmiddlewaretoken": token, "revision": awaiting.revision, "action": "approve", "reason": "Proportionate"})
+    assert response.status_code == 404
+    body = response.content.decode()
+    assert "handed to another manager or withdrawn before your answer arrived" in body
+    assert "Nothing you sent was recorded" in body and 'href="/approvals/"' in body
+    awaiting.refresh_from_db()
+    assert awaiting.is_waiting and Approval.objects.get(decision=awaiting).approver == people.peer
+    # Any other missing page says nothing about approvals.
+    assert "approval" not in margaret.get("/no-such-page/").content.decode().split("<main")[1]
+
+
 @pytest.mark.parametrize(("who", "message"), [
     ("practitioner", "cannot take it"), ("outsider", "cannot take it"), ("manager", "cannot take it"),
 ])
