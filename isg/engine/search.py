@@ -146,12 +146,6 @@ class Liveness:
     table: dict[tuple[str, Context], frozenset[str]]
     fallback: dict[str, frozenset[str]]
 
-    def context_of(self, state: State) -> Context:
-        return tuple(state.get(name) for name in self.context)
-
-    def at(self, node_id: str, state: State) -> frozenset[str]:
-        return self.table.get((node_id, self.context_of(state)), self.fallback[node_id])
-
     def __getitem__(self, node_id: str) -> frozenset[str]:
         """Live anywhere at this node, whatever the context."""
         return self.fallback[node_id]
@@ -418,8 +412,11 @@ def explore(
         if any(value != alike for value, alike in classes.get(name, {}).items())
     )
 
+    def in_class(name: str, value: object) -> object:
+        return classes[name].get(value, value) if name in classes else value
+
     def canonical(name: str, value: object) -> object:
-        return value if name in raw or name not in classes else classes[name].get(value, value)
+        return value if name in raw else in_class(name, value)
 
     options_at = {
         node_id: _options(flowchart, node_id, facts_at, context_names, canonical)
@@ -442,11 +439,8 @@ def explore(
         projected = state if keep.issuperset(state) else {n: v for n, v in state.items() if n in keep}
         for name in raw_kept:
             if name in projected:
-                projected[name] = canonical_raw(name, projected[name])
+                projected[name] = in_class(name, projected[name])
         return projected
-
-    def canonical_raw(name: str, value: object) -> object:
-        return classes[name].get(value, value) if name in classes else value
 
     result = Exploration()
     parents = result.parents

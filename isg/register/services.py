@@ -397,7 +397,7 @@ def count_capped(decisions: QuerySet[Decision], *, unordered: bool, cap: int | N
     """
     cap = COUNT_CAP if cap is None else cap
     found = decisions.order_by() if unordered else decisions
-    # submitted_at comes with the id from the register's indexes, so knowing positions costs nothing.
+    # submitted_at comes with the id from the register's indexes: positions cost no extra reading.
     positions = list(found.values_list("submitted_at", "pk")[: cap + 1])
     if len(positions) > cap:
         return Matches(decisions, cap, True)
